@@ -1,0 +1,68 @@
+"""Command line contract (DESIGN.md): JSON keys, stdout purity, exit codes."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from theory.cli import main
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_simulate_json_keys(capsys):
+    code, out, _ = run_cli(capsys, "simulate", "--g-h", "5", "--alpha-r", "2", "--n", "40",
+                           "--t", "10", "--t-transient", "5", "--json")
+    assert code == 0
+    data = json.loads(out)  # stdout is exactly one JSON object
+    for key in ("n", "t", "dt", "seed", "mean_h2", "lambda_max"):
+        assert key in data
+    assert data["n"] == 40 and data["mean_h2"] > 0 and isinstance(data["lambda_max"], float)
+
+
+def test_lyapunov_json_keys(capsys):
+    code, out, _ = run_cli(capsys, "lyapunov", "--model", "additive", "--g-h", "3", "--n", "30",
+                           "--k", "4", "--t", "10", "--t-transient", "5", "--json")
+    assert code == 0
+    data = json.loads(out)
+    for key in ("exponents", "lambda_max", "lambda_max_stderr", "kaplan_yorke_dim", "entropy_rate"):
+        assert key in data
+    assert len(data["exponents"]) == 4 and data["lambda_max"] == data["exponents"][0]
+
+
+def test_human_output(capsys):
+    code, out, _ = run_cli(capsys, "lyapunov", "--g-h", "1", "--n", "10", "--k", "2", "--t", "5",
+                           "--t-transient", "0")
+    assert code == 0 and "lambda_max:" in out and "kaplan_yorke_dim:" in out
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["simulate", "--g-h", "-1"], "g_h must be a finite number >= 0"),
+    (["lyapunov", "--g-h", "1", "--tau-r", "0"], "tau_r must be"),
+    (["lyapunov", "--g-h", "1", "--n", "0"], "n (network size)"),
+    (["simulate", "--g-h", "2", "--nonsense"], "unrecognized arguments"),
+    (["simulate"], "--g-h is required"),
+    (["simulate", "--g-h", "abc"], "not a number"),
+    (["simulate", "--model", "additive", "--g-h", "2", "--beta-r", "1"], "no meaning in the additive"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_input_exits_2_with_one_line(capsys, argv, fragment):
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.startswith("error: ") and fragment in err and err.count("\n") == 1
+
+
+def test_python_dash_m_entry_point():
+    proc = subprocess.run([sys.executable, "-m", "theory", "lyapunov", "--g-h", "1", "--n", "5",
+                           "--k", "1", "--t", "2", "--t-transient", "0", "--json"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["n"] == 5
+    bad = subprocess.run([sys.executable, "-m", "theory", "simulate", "--g-h", "nan"],
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and bad.stdout == ""

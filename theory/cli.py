@@ -1,0 +1,204 @@
+"""Command line: ``python -m theory <command> [options] [--json]`` (contract in DESIGN.md).
+
+With --json, stdout is one JSON object (counts as integers, other numbers as floats, curves as
+lists; NaN -> null) and everything else goes to
+stderr. Exit codes: 0 success, 2 bad input (one-line message), 3 non-convergence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+import numpy as np
+
+from .errors import ConvergenceError
+from .params import ModelParams
+
+EXIT_BAD_INPUT = 2
+EXIT_NO_CONVERGENCE = 3
+
+_MODEL_OPTIONS = {
+    "g_h": "gain of phi(x) = tanh(g_h x + beta_h)",
+    "alpha_z": "update-gate slope (>= 0)",
+    "beta_z": "update-gate bias (positive closes the gate at z = 0)",
+    "alpha_r": "output-gate slope (>= 0)",
+    "beta_r": "output-gate bias (positive closes the gate at r = 0)",
+    "beta_h": "activation bias",
+    "tau_z": "update-gate time constant (> 0)",
+    "tau_r": "output-gate time constant (> 0)",
+    "I_h": "constant input to h",
+    "I_z": "constant input to z",
+    "I_r": "constant input to r",
+}
+
+
+class BadInput(Exception):
+    """Raised by the parser instead of printing usage, so the CLI prints one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # noqa: D401 - argparse hook
+        raise BadInput(message)
+
+
+def _finite(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model")
+    g.add_argument("--model", choices=("gated", "additive"), default="gated")
+    for name, help_text in _MODEL_OPTIONS.items():
+        flag = "--" + name.lower().replace("_", "-")
+        g.add_argument(flag, dest=name, type=_finite, default=None, help=help_text)
+
+
+def _add_run_options(p: argparse.ArgumentParser, *, t: float, n: int) -> None:
+    g = p.add_argument_group("run")
+    g.add_argument("--n", type=int, default=n, help=f"network size (default {n})")
+    g.add_argument("--seed", type=int, default=0, help="seed of couplings and initial state")
+    g.add_argument("--dt", type=_finite, default=0.05, help="time step (default 0.05)")
+    g.add_argument("--t", type=_finite, default=t, help=f"recorded duration (default {t:g})")
+    g.add_argument("--t-transient", type=_finite, default=50.0, help="discarded transient (50)")
+    g.add_argument("--method", choices=("rk4", "euler"), default="rk4")
+    g.add_argument("--blocks", type=int, default=10, help="blocks for standard errors (10)")
+
+
+def params_from_args(args: argparse.Namespace) -> ModelParams:
+    values = {k: getattr(args, k) for k in _MODEL_OPTIONS if getattr(args, k) is not None}
+    if "g_h" not in values:
+        raise ValueError("--g-h is required")
+    values["model"] = args.model
+    return ModelParams.from_dict(values)
+
+
+def _jsonable(value: Any):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        x = float(value)
+        return x if math.isfinite(x) else None
+    return value
+
+
+# ---- commands ------------------------------------------------------------------------------
+def cmd_simulate(args) -> dict:
+    from .lyapunov import lambda_max_twin
+    from .network import GatedNetwork
+    from .simulation import simulate
+
+    net = GatedNetwork(params_from_args(args), args.n, args.seed)
+    traj = simulate(net, args.t, args.dt, method=args.method, t_transient=args.t_transient,
+                    record_every=max(1, int(round(0.5 / args.dt))))
+    twin = lambda_max_twin(net, dt=args.dt, method=args.method, t_transient=0.0, t_run=args.t,
+                           n_blocks=args.blocks, y0=traj.state, t0=float(traj.t[-1]))
+    return {
+        "n": args.n, "t": args.t, "dt": args.dt, "seed": args.seed,
+        "mean_h2": float(traj.mean_h2_avg), "lambda_max": twin.lambda_max,
+        "lambda_max_stderr": twin.stderr, "method": args.method,
+        "params": net.params.provenance(),
+    }
+
+
+def cmd_lyapunov(args) -> dict:
+    from .lyapunov import lyapunov_spectrum
+    from .network import GatedNetwork
+
+    net = GatedNetwork(params_from_args(args), args.n, args.seed)
+    res = lyapunov_spectrum(net, args.k, dt=args.dt, method=args.method,
+                            t_transient=args.t_transient, t_frame_transient=args.t_frame_transient,
+                            t_run=args.t, reortho_interval=args.reortho, n_blocks=args.blocks)
+    return {
+        "n": args.n, "k": int(res.exponents.size), "t": args.t, "dt": args.dt, "seed": args.seed,
+        "exponents": res.exponents, "stderr": res.stderr,
+        "lambda_max": res.lambda_max, "lambda_max_stderr": res.lambda_max_stderr,
+        "kaplan_yorke_dim": res.kaplan_yorke_dim, "entropy_rate": res.entropy_rate,
+        "method": args.method, "params": net.params.provenance(),
+    }
+
+
+def cmd_reproduce(args) -> dict:
+    from .validation import format_table, run_checks, write_report
+
+    rows = run_checks(args.scale, only=args.only, out=args.out)
+    paths = write_report(rows, args.out, args.scale)
+    print(format_table(rows), file=sys.stderr if args.json else sys.stdout)
+    print(f"wrote {paths['markdown']}", file=sys.stderr)
+    return {"rows": [r.as_dict() for r in rows], "report": str(paths["markdown"]),
+            "passed": all(r.passed for r in rows), "scale": args.scale}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m theory",
+                     description="Theory of gating in RNNs: predictions and finite-network checks.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("simulate", help="finite-N run: <h^2> and twin-trajectory lambda_max")
+    _add_model_options(p)
+    _add_run_options(p, t=200.0, n=500)
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("lyapunov", help="leading k Lyapunov exponents of a finite network (QR)")
+    _add_model_options(p)
+    _add_run_options(p, t=200.0, n=200)
+    p.add_argument("--k", type=int, default=None, help="number of exponents (default: all)")
+    p.add_argument("--t-frame-transient", type=_finite, default=20.0,
+                   help="transient of the tangent frame (20)")
+    p.add_argument("--reortho", type=_finite, default=1.0, help="re-orthonormalisation interval (1)")
+    p.set_defaults(func=cmd_lyapunov)
+
+    p = sub.add_parser("reproduce", help="run the validation checks and write reports/")
+    p.add_argument("--scale", choices=("quick", "full"), default="quick")
+    p.add_argument("--only", action="append", default=None, help="run only checks with this name")
+    p.add_argument("--out", default="reports", help="output folder (default reports/)")
+    p.set_defaults(func=cmd_reproduce)
+
+    for p in sub.choices.values():
+        p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    return parser
+
+
+def _print_human(result: dict) -> None:
+    for key, value in result.items():
+        if key in ("rows", "params"):
+            continue
+        if isinstance(value, (list, np.ndarray)) and len(value) > 8:
+            value = f"[{', '.join(f'{v:.4g}' for v in value[:8])}, ...] ({len(value)} values)"
+        elif isinstance(value, (list, np.ndarray)):
+            value = "[" + ", ".join(f"{v:.6g}" for v in value) + "]"
+        elif isinstance(value, float):
+            value = f"{value:.6g}"
+        print(f"{key}: {value}")
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        result = args.func(args)
+    except (BadInput, ValueError) as exc:
+        print(f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ConvergenceError as exc:
+        print(f"error: no convergence: {exc}", file=sys.stderr)
+        return EXIT_NO_CONVERGENCE
+    if args.json:
+        print(json.dumps(_jsonable(result)))
+    elif args.command != "reproduce":  # reproduce has printed its table
+        _print_human(result)
+    if args.command == "reproduce" and not result["passed"]:
+        return 1
+    return 0

@@ -43,19 +43,15 @@ def step(network, t: float, y: np.ndarray, dt: float, method: str = "rk4") -> np
 def step_with_tangent(network, t: float, y: np.ndarray, frame: np.ndarray, dt: float,
                       method: str = "rk4"):
     """One step of the state y (n_fields, N) and of a tangent frame (n_fields, N, k)."""
-    fl = network.field_and_linearization
+    ft = network.field_and_tangent
     if method == "euler":
-        f1, lin1 = fl(t, y)
-        return y + dt * f1, frame + dt * lin1.apply(frame)
+        f1, d1 = ft(t, y, frame)
+        return y + dt * f1, frame + dt * d1
     half = 0.5 * dt
-    k1, l1 = fl(t, y)
-    d1 = l1.apply(frame)
-    k2, l2 = fl(t + half, y + half * k1)
-    d2 = l2.apply(frame + half * d1)
-    k3, l3 = fl(t + half, y + half * k2)
-    d3 = l3.apply(frame + half * d2)
-    k4, l4 = fl(t + dt, y + dt * k3)
-    d4 = l4.apply(frame + dt * d3)
+    k1, d1 = ft(t, y, frame)
+    k2, d2 = ft(t + half, y + half * k1, frame + half * d1)
+    k3, d3 = ft(t + half, y + half * k2, frame + half * d2)
+    k4, d4 = ft(t + dt, y + dt * k3, frame + dt * d3)
     y_new = y + (dt / 6.0) * (k1 + 2.0 * (k2 + k3) + k4)
     frame_new = frame + (dt / 6.0) * (d1 + 2.0 * (d2 + d3) + d4)
     return y_new, frame_new

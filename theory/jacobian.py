@@ -41,17 +41,26 @@ class Linearization:
     def apply(self, v: np.ndarray) -> np.ndarray:
         """J v for v of shape (n_fields, N) or a block (n_fields, N, k)."""
         net = self.network
+        a, b = self.coupling_inputs(v)
+        return self.assemble(None if a is None else net.J_zr @ a, net.Jh @ b, v)
+
+    def coupling_inputs(self, v: np.ndarray):
+        """The blocks the couplings act on: (phi' dh for [Jz; Jr], s_r phi' dh + phi s_r' dr for Jh)."""
         col = (slice(None), None) if v.ndim == 3 else (slice(None),)
-        dh = v[0]
+        if not self.network.params.is_gated:
+            return None, self.dphi[col] * v[0]
+        return self.dphi[col] * v[0], self.dh_coef[col] * v[0] + self.dr_coef[col] * v[2]
+
+    def assemble(self, u: np.ndarray | None, w: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """J v from the coupling products u = [Jz; Jr] (phi' dh) and w = Jh (...) of ``apply``."""
+        net = self.network
+        col = (slice(None), None) if v.ndim == 3 else (slice(None),)
         out = np.empty_like(v)
+        w = w - v[0]
         if not net.params.is_gated:
-            out[0] = net.Jh @ (self.dphi[col] * dh)
-            out[0] -= dh
+            out[0] = w
             return out
         p, n = net.params, net.n
-        u = net.J_zr @ (self.dphi[col] * dh)
-        w = net.Jh @ (self.dh_coef[col] * dh + self.dr_coef[col] * v[2])
-        w -= dh
         np.multiply(self.s_z[col], w, out=out[0])
         out[0] += self.dz_coef[col] * v[1]
         np.subtract(u[:n], v[1], out=out[1])

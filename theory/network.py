@@ -117,28 +117,56 @@ class GatedNetwork:
         return self._evaluate(t, y, linearize=True)[1]
 
     def field_and_linearization(self, t: float, y: np.ndarray):
-        """(dy/dt, Linearization) in one pass (used by the tangent integrators)."""
+        """(dy/dt, Linearization) in one pass."""
         return self._evaluate(t, y, linearize=True)
 
-    def _evaluate(self, t: float, y: np.ndarray, linearize: bool):
+    def field_and_tangent(self, t: float, y: np.ndarray, block: np.ndarray):
+        """(dy/dt, J block) for one state y (n_fields, N) and a block (n_fields, N, k).
+
+        The state and the block share each coupling product: one BLAS-3 call on k + 1 columns
+        for [Jz; Jr] and one for Jh, so each coupling matrix is read once per evaluation.
+        """
+        return self._evaluate(t, y, linearize=True, block=block)
+
+    def _evaluate(self, t: float, y: np.ndarray, linearize: bool, block=None):
         p = self.params
         h = y[0]
         ph = phi(h, p.g_h, p.beta_h)
         dydt = np.empty_like(y)
+        i_h = self.input("I_h", t, y.ndim)
+        linearize = linearize or block is not None
+        dphi = dphi_from_phi(ph, p.g_h) if linearize else None
         if not p.is_gated:
-            np.matmul(self.Jh, ph, out=dydt[0])
-            dydt[0] -= h
-            dydt[0] += self.input("I_h", t, y.ndim)
-            lin = Linearization(self, dphi_from_phi(ph, p.g_h)) if linearize else None
+            lin = Linearization(self, dphi) if linearize else None
+            if block is None:
+                w = self.Jh @ ph
+            else:
+                _, b = lin.coupling_inputs(block)
+                ww = self.Jh @ np.concatenate([ph[:, None], b], axis=1)
+                w = ww[:, 0]
+            np.subtract(w, h, out=dydt[0])
+            dydt[0] += i_h
+            if block is not None:
+                return dydt, lin.assemble(None, ww[:, 1:], block)
             return dydt, lin
         n = self.n
         z, r = y[1], y[2]
         s_z = sigmoid(z, p.alpha_z, p.beta_z)
         s_r = sigmoid(r, p.alpha_r, p.beta_r)
-        u = self.J_zr @ ph
-        drive = self.Jh @ (s_r * ph)
+        lin = None
+        if linearize:
+            lin = Linearization(self, dphi=dphi, s_z=s_z, dh_coef=s_r * dphi,
+                                dr_coef=ph * dsigmoid(r, p.alpha_r, p.beta_r))
+        if block is None:
+            u = self.J_zr @ ph
+            drive = self.Jh @ (s_r * ph)
+        else:
+            a, b = lin.coupling_inputs(block)
+            uu = self.J_zr @ np.concatenate([ph[:, None], a], axis=1)
+            ww = self.Jh @ np.concatenate([(s_r * ph)[:, None], b], axis=1)
+            u, drive = uu[:, 0], ww[:, 0].copy()
         drive -= h
-        drive += self.input("I_h", t, y.ndim)
+        drive += i_h
         np.multiply(s_z, drive, out=dydt[0])
         np.subtract(u[:n], z, out=dydt[1])
         dydt[1] += self.input("I_z", t, y.ndim)
@@ -148,15 +176,9 @@ class GatedNetwork:
         dydt[2] /= p.tau_r
         if not linearize:
             return dydt, None
-        dphi = dphi_from_phi(ph, p.g_h)
-        lin = Linearization(
-            self,
-            dphi=dphi,
-            s_z=s_z,
-            dz_coef=dsigmoid(z, p.alpha_z, p.beta_z) * drive,
-            dh_coef=s_r * dphi,
-            dr_coef=ph * dsigmoid(r, p.alpha_r, p.beta_r),
-        )
+        lin.dz_coef = dsigmoid(z, p.alpha_z, p.beta_z) * drive
+        if block is not None:
+            return dydt, lin.assemble(uu[:, 1:], ww[:, 1:], block)
         return dydt, lin
 
     def __repr__(self) -> str:

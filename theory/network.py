@@ -59,6 +59,10 @@ class GatedNetwork:
             value = getattr(params, name)
             if isinstance(value, np.ndarray) and value.shape != (self.n,):
                 raise ValueError(f"{name} has shape {value.shape}; per-unit inputs need shape ({self.n},)")
+        self._active_inputs = frozenset(
+            name for name in INPUT_FIELDS
+            if callable(getattr(params, name)) or np.any(getattr(params, name) != 0)
+        )
 
     def _gaussian(self, child: int, shape) -> np.ndarray:
         return np.random.default_rng(self._children[child]).standard_normal(shape)
@@ -107,6 +111,11 @@ class GatedNetwork:
             return value[:, None]
         return value
 
+    def _add_input(self, name: str, t: float, target: np.ndarray) -> None:
+        """target += input ``name`` at time t (skipped for inputs that are identically zero)."""
+        if name in self._active_inputs:
+            target += self.input(name, t, target.ndim + 1)
+
     # ---- dynamics ----------------------------------------------------------------------
     def vector_field(self, t: float, y: np.ndarray) -> np.ndarray:
         """dy/dt at time t for a state or a batch of states."""
@@ -133,7 +142,6 @@ class GatedNetwork:
         h = y[0]
         ph = phi(h, p.g_h, p.beta_h)
         dydt = np.empty_like(y)
-        i_h = self.input("I_h", t, y.ndim)
         linearize = linearize or block is not None
         dphi = dphi_from_phi(ph, p.g_h) if linearize else None
         if not p.is_gated:
@@ -145,7 +153,7 @@ class GatedNetwork:
                 ww = self.Jh @ np.concatenate([ph[:, None], b], axis=1)
                 w = ww[:, 0]
             np.subtract(w, h, out=dydt[0])
-            dydt[0] += i_h
+            self._add_input("I_h", t, dydt[0])
             if block is not None:
                 return dydt, lin.assemble(None, ww[:, 1:], block)
             return dydt, lin
@@ -166,14 +174,16 @@ class GatedNetwork:
             ww = self.Jh @ np.concatenate([(s_r * ph)[:, None], b], axis=1)
             u, drive = uu[:, 0], ww[:, 0].copy()
         drive -= h
-        drive += i_h
+        self._add_input("I_h", t, drive)
         np.multiply(s_z, drive, out=dydt[0])
         np.subtract(u[:n], z, out=dydt[1])
-        dydt[1] += self.input("I_z", t, y.ndim)
-        dydt[1] /= p.tau_z
+        self._add_input("I_z", t, dydt[1])
         np.subtract(u[n:], r, out=dydt[2])
-        dydt[2] += self.input("I_r", t, y.ndim)
-        dydt[2] /= p.tau_r
+        self._add_input("I_r", t, dydt[2])
+        if p.tau_z != 1.0:
+            dydt[1] /= p.tau_z
+        if p.tau_r != 1.0:
+            dydt[2] /= p.tau_r
         if not linearize:
             return dydt, None
         lin.dz_coef = dsigmoid(z, p.alpha_z, p.beta_z) * drive

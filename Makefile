@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 # Convert the jupytext percent notebooks to .ipynb for nbval (never collected as .py files).
 notebooks: $(STAMP)
 	rm -rf $(NB_BUILD) && mkdir -p $(NB_BUILD)
-	for f in notebooks/*.py; do \
+	for f in $(wildcard notebooks/*.py); do \
 	  $(PY) -m jupytext --quiet --to ipynb -o $(NB_BUILD)/$$(basename $${f%.py}).ipynb $$f || exit 1; \
 	done
 

@@ -1,0 +1,30 @@
+"""Evaluation rate of the generated static and spectral kernels vs a plain sympy.lambdify.
+
+Both evaluate the same expressions on the same points in this process (derivations.benchmark);
+the generated kernels add stable forms (expit, exp(-|x|)) and broadcast constant outputs, so
+the ratio shows what that robustness costs or saves. No target: reported for information.
+"""
+
+from __future__ import annotations
+
+from .registry import benchmark
+
+
+@benchmark("generated_kernels")
+def generated_kernels(quick: bool) -> list[dict]:
+    from derivations.benchmark import lambdify_comparison
+
+    n_points = 20_000 if quick else 1_000_000
+    rows = []
+    for r in lambdify_comparison(n_points=n_points):
+        rows.append({
+            "size": f"{r['points']} points",
+            "time": 1e3 * r["points"] / r["generated_per_s"],
+            "reference": 1e3 * r["points"] / r["lambdify_per_s"],
+            "ratio": r["lambdify_per_s"] / r["generated_per_s"],
+            "target": "",
+            "note": (f"{r['kernel']}: generated {r['generated_per_s']:.3g}/s vs plain lambdify "
+                     f"{r['lambdify_per_s']:.3g}/s (lambdify+cse {r['lambdify_cse_per_s']:.3g}/s); "
+                     "ratio = generated time / lambdify time"),
+        })
+    return rows

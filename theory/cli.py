@@ -130,6 +130,69 @@ def cmd_lyapunov(args) -> dict:
     }
 
 
+def cmd_static(args) -> dict:
+    from .static_mft import solve_static
+
+    params = params_from_args(args)
+    sol = solve_static(params, n_scan=args.n_scan)
+    return {
+        "branches": [{"delta_h": b.delta_h, "q": b.q, "stable": b.stable, "kind": b.kind,
+                      "F_hr0": b.F_hr0, "residual": b.residual} for b in sol.branches],
+        "n_branches": len(sol.branches), "tolerance": sol.tolerance,
+        "quadrature_tol": sol.quadrature_tol, "params": params.provenance(),
+    }
+
+
+def cmd_transitions(args) -> dict:
+    from .transitions import transitions
+
+    if args.g_h is None:  # the critical gains do not depend on g_h itself
+        args.g_h = 1.0
+    params = params_from_args(args)
+    result = transitions(params).as_dict()
+    result["params"] = params.provenance()
+    return result
+
+
+def cmd_spectrum(args) -> dict:
+    from .spectral_curve import spectral_summary
+    from .static_mft import solve_static
+
+    params = params_from_args(args)
+    if args.n_points < 8:
+        raise ValueError(f"--n-points must be >= 8, got {args.n_points}")
+    nonzero = solve_static(params).nonzero
+    if args.branch == "stable":
+        nonzero = [b for b in nonzero if b.stable]
+    if not nonzero:
+        raise ValueError(f"no {'stable ' if args.branch == 'stable' else ''}nonzero fixed-point branch "
+                         f"at these parameters (the zero fixed point has the disk spectrum "
+                         f"s_z(-1 + g_h s_r w), |w| <= 1)")
+    branch = nonzero[0] if args.branch == "smallest" else nonzero[-1]
+    out = spectral_summary(params, branch, n_points=args.n_points, theta_z=args.theta_z)
+    out["branch"] = args.branch
+    out["n_branches"] = len(nonzero)
+    out["params"] = params.provenance()
+    if not args.json:  # the human printer shows scalars; the curve is for --json
+        out["boundary"] = f"{len(out['boundary'])} points (see --json)"
+    return out
+
+
+def cmd_dmft(args) -> dict:
+    from .dmft import solve_dmft
+
+    params = params_from_args(args)
+    if params.is_gated and params.alpha_z > 0:
+        raise ValueError("alpha_z > 0 needs the sampling DMFT solver, not implemented yet")
+    if args.n_tau < 2:
+        raise ValueError(f"--n-tau must be >= 2, got {args.n_tau}")
+    out = solve_dmft(params, below_onset=args.below_onset, n_tau=args.n_tau).as_dict()
+    out["params"] = params.provenance()
+    if not args.json:  # the human printer shows scalars; the curve is for --json
+        out["corr"] = f"{len(out['corr']['tau'])} points (see --json)"
+    return out
+
+
 def cmd_reproduce(args) -> dict:
     from .validation import format_table, run_checks, write_report
 
@@ -160,6 +223,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reortho", type=_finite, default=1.0, help="re-orthonormalisation interval (1)")
     p.set_defaults(func=cmd_lyapunov)
 
+    p = sub.add_parser("static", help="fixed-point branches of the static mean-field theory")
+    _add_model_options(p)
+    p.add_argument("--n-scan", type=int, default=64, help="scan points in delta_h (64)")
+    p.set_defaults(func=cmd_static)
+
+    p = sub.add_parser("transitions", help="critical g_h values (g_h itself is ignored)")
+    _add_model_options(p)
+    p.set_defaults(func=cmd_transitions)
+
+    p = sub.add_parser("spectrum", help="fixed-point Jacobian spectrum from theory (F(lambda) = 1)")
+    _add_model_options(p)
+    p.add_argument("--branch", choices=("largest", "smallest", "stable"), default="largest",
+                   help="nonzero static branch: largest or smallest delta_h, or the largest stable one")
+    p.add_argument("--n-points", type=int, default=512, help="points of the boundary curve (512)")
+    p.add_argument("--theta-z", type=_finite, default=None,
+                   help="hard update-gate threshold for f0 (default beta_z / alpha_z)")
+    p.set_defaults(func=cmd_spectrum)
+
+    p = sub.add_parser("dmft", help="stationary DMFT of the chaotic state (constant gates, alpha_z = 0)")
+    _add_model_options(p)
+    p.add_argument("--n-tau", type=int, default=200, help="points of the C_h(tau) curve (200)")
+    p.add_argument("--below-onset", choices=("quiescent", "raise"), default="quiescent",
+                   help="g_h s_r <= 1: report the quiescent state (delta_h = 0) or fail with exit 2")
+    p.set_defaults(func=cmd_dmft)
+
     p = sub.add_parser("reproduce", help="run the validation checks and write reports/")
     p.add_argument("--scale", choices=("quick", "full"), default="quick")
     p.add_argument("--only", action="append", default=None, help="run only checks with this name")
@@ -177,6 +265,9 @@ def _print_human(result: dict) -> None:
             continue
         if isinstance(value, (list, np.ndarray)) and len(value) > 8:
             value = f"[{', '.join(f'{v:.4g}' for v in value[:8])}, ...] ({len(value)} values)"
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            value = "; ".join(", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}"
+                                        for k, v in item.items()) for item in value)
         elif isinstance(value, (list, np.ndarray)):
             value = "[" + ", ".join(f"{v:.6g}" for v in value) + "]"
         elif isinstance(value, float):

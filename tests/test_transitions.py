@@ -1,0 +1,59 @@
+"""Transition lines: quiescent instability and topological (fixed points appear) gains."""
+
+import math
+
+import pytest
+
+from theory import ModelParams
+from theory import static_mft as sm
+from theory import transitions as tr
+
+
+@pytest.mark.parametrize("beta_r", [-1.0, 0.0, 0.7, 2.0])
+def test_g_instability_is_one_plus_exp_beta_r(beta_r):
+    p = ModelParams.gated(1.0, alpha_r=3.0, beta_r=beta_r, alpha_z=2.0, beta_z=1.0)
+    g = tr.g_instability(p)
+    assert g == pytest.approx(1 + math.exp(beta_r), rel=1e-12)
+    assert tr.F0_quiescent(p, g) == pytest.approx(1.0, rel=1e-12)
+
+
+def test_g_instability_additive_and_output_gate_input():
+    assert tr.g_instability(ModelParams.additive(3.0)) == pytest.approx(1.0, rel=1e-12)
+    # a constant input to r shifts the gate: s_r = expit(alpha_r I_r - beta_r)
+    p = ModelParams.gated(1.0, alpha_r=2.0, I_r=0.4)
+    assert tr.g_instability(p) == pytest.approx(1 + math.exp(-0.8), rel=1e-12)
+
+
+def test_none_when_zero_is_not_a_fixed_point():
+    for p in (ModelParams.gated(1.0, beta_h=0.2), ModelParams.gated(1.0, I_h=0.1)):
+        t = tr.transitions(p)
+        assert t.g_instability is None and t.g_topological is None
+        assert t.g_chaos is None and t.discontinuous is None
+
+
+def test_small_alpha_r_topological_equals_instability():
+    t = tr.transitions(ModelParams.gated(1.0, alpha_r=1.0))
+    assert t.g_topological == t.g_instability == pytest.approx(2.0)
+    assert t.saddle_node is False
+
+
+def test_large_alpha_r_saddle_node_before_instability():
+    p = ModelParams.gated(1.0, alpha_r=20.0)
+    t = tr.transitions(p)
+    assert t.saddle_node and t.g_topological < t.g_instability
+    # located to 1e-6: no nonzero fixed point just below, two just above
+    assert sm.count_nonzero_branches(p.replace(g_h=t.g_topological - 1e-6)) == 0
+    assert sm.count_nonzero_branches(p.replace(g_h=t.g_topological + 1e-6)) == 2
+    # the same point as the saddle-node search
+    (sn,) = sm.saddle_nodes(p, 1.0, 2.5, n_grid=16)
+    assert abs(sn.g_h - t.g_topological) < 1e-8
+    # g_h and the update gate do not matter
+    t2 = tr.transitions(p.replace(g_h=5.0, alpha_z=10.0, beta_z=2.0))
+    assert t2.g_topological == pytest.approx(t.g_topological, abs=1e-9)
+
+
+def test_crossover_alpha_r():
+    # expansion of H(D) = 1 - m(D)/D at g = 2, beta_r = 0: H = D (8 - alpha_r^2) + O(D^2), so the
+    # bifurcation turns discontinuous (saddle-node first) for alpha_r > 2 sqrt(2)
+    assert tr.transitions(ModelParams.gated(1.0, alpha_r=2.6)).saddle_node is False
+    assert tr.transitions(ModelParams.gated(1.0, alpha_r=3.1)).saddle_node is True

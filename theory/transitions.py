@@ -1,0 +1,144 @@
+"""Critical gains g_h of the transitions (THEORY.md section 6): first lines.
+
+Notes
+-----
+- ``g_instability``: the quiescent state D = 0 loses linear stability where the bulk edge of its
+  Jacobian spectrum crosses Re lambda = 0, i.e. F(0) = 1 at D_h = D_z = D_r = 0 (generated
+  ``spectral_curve``; F(0) <= F(lambda) on the right half-plane, see theory.static_mft). With
+  beta_h = 0 and I_h = 0, F(0)|_{D=0} = g_h^2 sigma_r(I_r)^2, so g_instability = 1 + e^{beta_r}
+  for zero inputs; it is found here by root-finding F(0; g_h) = 1, not from the closed form.
+- ``g_topological``: the smallest g_h at which nonzero fixed points (nonzero roots of the static
+  equation) exist. For small alpha_r the nonzero branch leaves D = 0 continuously at
+  g_instability; for large alpha_r it appears earlier through a saddle-node g_FP < g_instability.
+- ``g_chaos`` and ``discontinuous`` need the DMFT and are None for now.
+Both lines are defined only when D = 0 is a fixed point for every g_h (beta_h = 0, I_h = 0);
+otherwise they are None.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+
+from ._generated import kwargs_for, load
+from .gaussian import independent_average
+from .params import ModelParams
+from .static_mft import (DEFAULT_TOL, _check_params, _Reduced, count_nonzero_branches,
+                         critical_values)
+
+
+@dataclass
+class Transitions:
+    """Critical g_h values for given gate parameters (None where undefined or not yet derived)."""
+
+    g_instability: float | None
+    g_topological: float | None
+    g_chaos: float | None = None
+    discontinuous: bool | None = None
+    saddle_node: bool | None = None
+    delta_h_topological: float | None = None
+
+    def as_dict(self) -> dict:
+        return {"g_instability": self.g_instability, "g_topological": self.g_topological,
+                "g_chaos": self.g_chaos, "discontinuous": self.discontinuous,
+                "saddle_node": self.saddle_node, "delta_h_topological": self.delta_h_topological}
+
+
+def zero_is_fixed_point(params: ModelParams) -> bool:
+    """D_h = 0 solves the static equations for every g_h (checked at two gains: phi(I_h) = 0)."""
+    _check_params(params)
+    return all(bool(_Reduced(params.replace(g_h=g)).zero_fixed_point()) for g in (1.0, 2.0))
+
+
+def F0_quiescent(params: ModelParams, g_h=None) -> float:
+    """F(0) of the quiescent fixed point (D_h = D_z = D_r = 0) at gain ``g_h``.
+
+    Notes
+    -----
+    F(0) = <phi'^2> (<sigma_r^2> + <phi^2> <sigma_r'^2>) at zero variances (generated
+    ``spectral_curve`` at lambda = 0; additive: <phi'^2>).
+    """
+    p = params if g_h is None else params.replace(g_h=float(g_h))
+    gen = load(p.model)
+    avg = functools.partial(independent_average, tol=DEFAULT_TOL)
+    kw = kwargs_for(gen.spectral_curve, p)
+    zeros = (0.0,) * len(gen.VARIANCES)
+    return float(gen.spectral_curve(*zeros, 0.0, 0.0, average=avg, **kw)[0])
+
+
+def g_instability(params: ModelParams, *, xtol: float = 1e-13) -> float | None:
+    """g_h at which the quiescent state loses stability: F(0; g_h) = 1 at D = 0.
+
+    Returns None when D = 0 is not a fixed point (beta_h != 0 or I_h != 0).
+
+    Notes
+    -----
+    F(0)|_{D=0} = phi'(I_h)^2 sigma_r(I_r)^2 increases from 0 with g_h; the root is bracketed by
+    doubling and refined by Brent's method. For zero inputs it equals 1 + e^{beta_r}.
+    """
+    if not zero_is_fixed_point(params):
+        return None
+    hi = 1.0
+    while F0_quiescent(params, hi) < 1.0:
+        hi *= 2.0
+        if hi > 1e12:
+            return None  # the quiescent state never destabilises (sigma_r = 0)
+    return float(brentq(lambda g: F0_quiescent(params, g) - 1.0, 0.0, hi, xtol=xtol, rtol=1e-15))
+
+
+def g_topological(params: ModelParams, *, xtol: float = 1e-9, n_grid: int = 48,
+                  tol: float = DEFAULT_TOL) -> tuple[float | None, bool | None, float | None]:
+    """Smallest g_h with nonzero fixed points; (g, appears_by_saddle_node, delta_h there).
+
+    Notes
+    -----
+    The number of nonzero roots of the static equation is counted on a grid of g_h in
+    (0, g_instability) (always >= 1 just above g_instability, where H(0+) = 1 - F(0) < 0 < H(1));
+    the first change is bisected to ``xtol``. No nonzero root below g_instability means the
+    branch leaves D = 0 continuously there.
+    """
+    g_inst = g_instability(params)
+    if g_inst is None:
+        return None, None, None
+    gs = g_inst * np.linspace(0.02, 1.0, n_grid)
+    gs[-1] = g_inst * (1 - 1e-7)
+
+    def count(g):
+        return count_nonzero_branches(params.replace(g_h=float(g)), tol=tol)
+
+    prev = None
+    for g in gs:
+        if count(g) > 0:
+            a = prev if prev is not None else 0.0
+            b = g
+            while b - a > xtol:
+                mid = 0.5 * (a + b)
+                if count(mid) > 0:
+                    b = mid
+                else:
+                    a = mid
+            g_fp = 0.5 * (a + b)
+            crit_d, crit_f, _ = critical_values(params.replace(g_h=float(b)), tol=tol)
+            d_fp = float(crit_d[np.argmin(np.abs(crit_f))]) if crit_d.size else None
+            return float(g_fp), True, d_fp
+        prev = g
+    return g_inst, False, 0.0
+
+
+def transitions(params: ModelParams) -> Transitions:
+    """The transition lines for the gate parameters of ``params`` (its g_h is ignored).
+
+    Notes
+    -----
+    See the module Notes; g_chaos and discontinuous are None until the DMFT is available.
+    """
+    g_inst = g_instability(params)
+    g_top, sn, d_top = g_topological(params) if g_inst is not None else (None, None, None)
+    return Transitions(g_inst, g_top, None, None, sn, d_top)
+
+
+__all__ = ["Transitions", "transitions", "g_instability", "g_topological", "F0_quiescent",
+           "zero_is_fixed_point"]

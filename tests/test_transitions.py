@@ -57,3 +57,24 @@ def test_crossover_alpha_r():
     # bifurcation turns discontinuous (saddle-node first) for alpha_r > 2 sqrt(2)
     assert tr.transitions(ModelParams.gated(1.0, alpha_r=2.6)).saddle_node is False
     assert tr.transitions(ModelParams.gated(1.0, alpha_r=3.1)).saddle_node is True
+
+
+@pytest.mark.parametrize("params", [ModelParams.additive(1.0), ModelParams.gated(1.0),
+                                    ModelParams.gated(1.0, beta_r=0.7, beta_z=-0.3)])
+def test_g_chaos_constant_gates_is_the_dmft_onset(params):
+    from theory.dmft import NoChaoticSolution, solve_dmft
+
+    t = tr.transitions(params)
+    assert t.discontinuous is False
+    # the chaotic DMFT solution exists just above g_chaos and not just below
+    solve_dmft(params.replace(g_h=t.g_chaos * 1.01))
+    with pytest.raises(NoChaoticSolution):
+        solve_dmft(params.replace(g_h=t.g_chaos * 0.999))
+    # with constant gates all three lines coincide (THEORY.md section 6)
+    assert t.g_chaos == pytest.approx(t.g_instability, rel=1e-10)
+    assert t.g_topological == pytest.approx(t.g_instability, rel=1e-6)
+
+
+def test_g_chaos_unknown_with_fluctuating_gates():
+    t = tr.transitions(ModelParams.gated(1.0, alpha_r=20.0))
+    assert t.g_chaos is None and t.discontinuous is None

@@ -176,6 +176,21 @@ class _Model:
         return float(self.gen.lyapunov_constant_gates(e0, **self._lk)[0])
 
 
+def chaos_onset_gain(params: ModelParams) -> float:
+    """The g_h at which the chaotic DMFT solution appears (constant gates; g_h of params ignored).
+
+    Notes
+    -----
+    The energy residual -gamma2/2 + weight Var[Phi]_{C0} / C0^2 tends to
+    (g_h^2 weight - gamma2) / 2 as C0 -> 0+ (Var Phi ~ g_h^2 C0^2 / 2 for phi = tanh(g_h h)), so a
+    positive root exists iff g_h s_r = g_h sqrt(weight / gamma2) > 1 (constants from the generated
+    ``energy_potential_terms``). The onset g_chaos = sqrt(gamma2 / weight) = 1 / s_r is continuous:
+    g_h^2 delta_h = eps at leading order in eps = g_h s_r - 1.
+    """
+    m = _Model(params)
+    return float(params.g_h / m.g_eff) if params.g_h > 0 else float(math.sqrt(m.gamma2 / m.weight))
+
+
 # ---- energy condition ------------------------------------------------------------------------
 
 def _energy_residual(m: _Model, c0: float, tol: float) -> float:

@@ -10,8 +10,10 @@ Notes
 - ``g_topological``: the smallest g_h at which nonzero fixed points (nonzero roots of the static
   equation) exist. For small alpha_r the nonzero branch leaves D = 0 continuously at
   g_instability; for large alpha_r it appears earlier through a saddle-node g_FP < g_instability.
-- ``g_chaos`` and ``discontinuous`` need the DMFT and are None for now.
-Both lines are defined only when D = 0 is a fixed point for every g_h (beta_h = 0, I_h = 0);
+- ``g_chaos``: onset of the chaotic DMFT solution. Available for constant gates (alpha_z = alpha_r
+  = 0, beta_h = 0, zero inputs) from theory.dmft.chaos_onset_gain, where it is continuous
+  (``discontinuous`` = False); None otherwise until the general DMFT lands.
+g_instability and g_topological are defined only when D = 0 is a fixed point for every g_h (beta_h = 0, I_h = 0);
 otherwise they are None.
 """
 
@@ -24,6 +26,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from ._generated import kwargs_for, load
+from .dmft import chaos_onset_gain
 from .gaussian import independent_average
 from .params import ModelParams
 from .static_mft import (DEFAULT_TOL, _check_params, _Reduced, count_nonzero_branches,
@@ -133,11 +136,16 @@ def transitions(params: ModelParams) -> Transitions:
 
     Notes
     -----
-    See the module Notes; g_chaos and discontinuous are None until the DMFT is available.
+    See the module Notes; g_chaos and discontinuous are None where the DMFT is not available yet.
     """
     g_inst = g_instability(params)
     g_top, sn, d_top = g_topological(params) if g_inst is not None else (None, None, None)
-    return Transitions(g_inst, g_top, None, None, sn, d_top)
+    g_chaos, discontinuous = None, None
+    try:
+        g_chaos, discontinuous = chaos_onset_gain(params), False
+    except ValueError:  # outside the constant-gate DMFT (alpha_z > 0, alpha_r > 0, bias, inputs)
+        pass
+    return Transitions(g_inst, g_top, g_chaos, discontinuous, sn, d_top)
 
 
 __all__ = ["Transitions", "transitions", "g_instability", "g_topological", "F0_quiescent",

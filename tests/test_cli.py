@@ -6,17 +6,10 @@ import sys
 
 import pytest
 
-from theory.cli import main
 
 
-def run_cli(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_simulate_json_keys(capsys):
-    code, out, _ = run_cli(capsys, "simulate", "--g-h", "5", "--alpha-r", "2", "--n", "40",
+def test_simulate_json_keys(run_cli):
+    code, out, _ = run_cli("simulate", "--g-h", "5", "--alpha-r", "2", "--n", "40",
                            "--t", "10", "--t-transient", "5", "--json")
     assert code == 0
     data = json.loads(out)  # stdout is exactly one JSON object
@@ -25,8 +18,8 @@ def test_simulate_json_keys(capsys):
     assert data["n"] == 40 and data["mean_h2"] > 0 and isinstance(data["lambda_max"], float)
 
 
-def test_lyapunov_json_keys(capsys):
-    code, out, _ = run_cli(capsys, "lyapunov", "--model", "additive", "--g-h", "3", "--n", "30",
+def test_lyapunov_json_keys(run_cli):
+    code, out, _ = run_cli("lyapunov", "--model", "additive", "--g-h", "3", "--n", "30",
                            "--k", "4", "--t", "10", "--t-transient", "5", "--json")
     assert code == 0
     data = json.loads(out)
@@ -35,8 +28,8 @@ def test_lyapunov_json_keys(capsys):
     assert len(data["exponents"]) == 4 and data["lambda_max"] == data["exponents"][0]
 
 
-def test_human_output(capsys):
-    code, out, _ = run_cli(capsys, "lyapunov", "--g-h", "1", "--n", "10", "--k", "2", "--t", "5",
+def test_human_output(run_cli):
+    code, out, _ = run_cli("lyapunov", "--g-h", "1", "--n", "10", "--k", "2", "--t", "5",
                            "--t-transient", "0")
     assert code == 0 and "lambda_max:" in out and "kaplan_yorke_dim:" in out
 
@@ -51,8 +44,8 @@ def test_human_output(capsys):
     (["simulate", "--model", "additive", "--g-h", "2", "--beta-r", "1"], "no meaning in the additive"),
     (["frobnicate"], "invalid choice"),
 ])
-def test_bad_input_exits_2_with_one_line(capsys, argv, fragment):
-    code, out, err = run_cli(capsys, *argv)
+def test_bad_input_exits_2_with_one_line(run_cli, argv, fragment):
+    code, out, err = run_cli(*argv)
     assert code == 2 and out == ""
     assert err.startswith("error: ") and fragment in err and err.count("\n") == 1
 

@@ -9,18 +9,11 @@ import pytest
 
 from theory import ModelParams
 from theory import spectral_curve as sc
-from theory.cli import main
 from theory.static_mft import solve_static
 
 
-def run_cli(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_spectrum_json_keys_and_values(capsys):
-    code, out, _ = run_cli(capsys, "spectrum", "--g-h", "2.5", "--alpha-z", "5", "--alpha-r", "1",
+def test_spectrum_json_keys_and_values(run_cli):
+    code, out, _ = run_cli("spectrum", "--g-h", "2.5", "--alpha-z", "5", "--alpha-r", "1",
                            "--n-points", "64", "--json")
     assert code == 0
     data = json.loads(out)
@@ -38,21 +31,21 @@ def test_spectrum_json_keys_and_values(capsys):
     assert data["marginally_stable"] is True and data["F_hr0"] > 1
 
 
-def test_spectrum_human_output_and_theta(capsys):
-    code, out, _ = run_cli(capsys, "spectrum", "--g-h", "3", "--alpha-r", "1", "--theta-z", "0.3",
+def test_spectrum_human_output_and_theta(run_cli):
+    code, out, _ = run_cli("spectrum", "--g-h", "3", "--alpha-r", "1", "--theta-z", "0.3",
                            "--n-points", "16")
     assert code == 0 and "right_edge:" in out and "frozen_fraction:" in out
 
 
-def test_spectrum_bad_input_exit_2(capsys):
+def test_spectrum_bad_input_exit_2(run_cli):
     # no nonzero branch below the instability of the zero fixed point
-    code, out, err = run_cli(capsys, "spectrum", "--g-h", "1.5", "--json")
+    code, out, err = run_cli("spectrum", "--g-h", "1.5", "--json")
     assert code == 2 and out == "" and "no nonzero fixed-point branch" in err
-    code, _, err = run_cli(capsys, "spectrum", "--g-h", "3", "--branch", "stable", "--json")
+    code, _, err = run_cli("spectrum", "--g-h", "3", "--branch", "stable", "--json")
     assert code == 2 and "stable" in err
-    code, _, _ = run_cli(capsys, "spectrum", "--g-h", "3", "--n-points", "3", "--json")
+    code, _, _ = run_cli("spectrum", "--g-h", "3", "--n-points", "3", "--json")
     assert code == 2
-    code, _, _ = run_cli(capsys, "spectrum", "--g-h", "3", "--tau-r", "-1", "--json")
+    code, _, _ = run_cli("spectrum", "--g-h", "3", "--tau-r", "-1", "--json")
     assert code == 2
 
 

@@ -5,17 +5,10 @@ import math
 
 import pytest
 
-from theory.cli import main
 
 
-def run_cli(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_static_json_branches(capsys):
-    code, out, _ = run_cli(capsys, "static", "--g-h", "1.8", "--alpha-r", "20", "--json")
+def test_static_json_branches(run_cli):
+    code, out, _ = run_cli("static", "--g-h", "1.8", "--alpha-r", "20", "--json")
     assert code == 0
     data = json.loads(out)
     branches = data["branches"]
@@ -27,17 +20,17 @@ def test_static_json_branches(capsys):
     assert all(b["delta_h"] > 0 and not b["stable"] for b in branches[1:])
 
 
-def test_static_additive_and_human_output(capsys):
-    code, out, _ = run_cli(capsys, "static", "--model", "additive", "--g-h", "2", "--json")
+def test_static_additive_and_human_output(run_cli):
+    code, out, _ = run_cli("static", "--model", "additive", "--g-h", "2", "--json")
     assert code == 0
     d = json.loads(out)["branches"]
     assert len(d) == 2 and d[1]["q"] == pytest.approx(d[1]["delta_h"])
-    code, out, _ = run_cli(capsys, "static", "--g-h", "3")
+    code, out, _ = run_cli("static", "--g-h", "3")
     assert code == 0 and "branches: delta_h=0" in out
 
 
-def test_transitions_json(capsys):
-    code, out, _ = run_cli(capsys, "transitions", "--alpha-r", "20", "--beta-r", "0.5", "--json")
+def test_transitions_json(run_cli):
+    code, out, _ = run_cli("transitions", "--alpha-r", "20", "--beta-r", "0.5", "--json")
     assert code == 0
     data = json.loads(out)
     for key in ("g_instability", "g_topological", "g_chaos", "discontinuous"):
@@ -47,8 +40,8 @@ def test_transitions_json(capsys):
     assert data["g_chaos"] is None and data["discontinuous"] is None
 
 
-def test_transitions_without_zero_fixed_point_is_null(capsys):
-    code, out, _ = run_cli(capsys, "transitions", "--beta-h", "0.3", "--json")
+def test_transitions_without_zero_fixed_point_is_null(run_cli):
+    code, out, _ = run_cli("transitions", "--beta-h", "0.3", "--json")
     assert code == 0
     data = json.loads(out)
     assert data["g_instability"] is None and data["g_topological"] is None
@@ -61,13 +54,13 @@ def test_transitions_without_zero_fixed_point_is_null(capsys):
     (["static", "--model", "additive", "--g-h", "2", "--alpha-r", "1"], "no meaning in the additive"),
     (["transitions", "--tau-r", "0"], "tau_r must be"),
 ])
-def test_bad_input_exits_2(capsys, argv, fragment):
-    code, out, err = run_cli(capsys, *argv)
+def test_bad_input_exits_2(run_cli, argv, fragment):
+    code, out, err = run_cli(*argv)
     assert code == 2 and out == ""
     assert err.startswith("error: ") and fragment in err
 
 
-def test_non_convergence_exits_3(capsys, monkeypatch):
+def test_non_convergence_exits_3(run_cli, monkeypatch):
     from theory import static_mft
     from theory.errors import ConvergenceError
 
@@ -75,5 +68,5 @@ def test_non_convergence_exits_3(capsys, monkeypatch):
         raise ConvergenceError("forced", [1.0, 0.5])
 
     monkeypatch.setattr(static_mft, "solve_static", fail)
-    code, out, err = run_cli(capsys, "static", "--g-h", "2", "--json")
+    code, out, err = run_cli("static", "--g-h", "2", "--json")
     assert code == 3 and out == "" and "no convergence" in err

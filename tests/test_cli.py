@@ -59,3 +59,11 @@ def test_python_dash_m_entry_point():
     bad = subprocess.run([sys.executable, "-m", "theory", "simulate", "--g-h", "nan"],
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and bad.stdout == ""
+
+
+def test_threads_option(run_cli):
+    code, out, _ = run_cli("lyapunov", "--g-h", "1", "--n", "10", "--k", "2", "--t", "5",
+                           "--t-transient", "0", "--threads", "1", "--json")
+    assert code == 0 and json.loads(out)["k"] == 2
+    code, out, err = run_cli("lyapunov", "--g-h", "1", "--threads", "0")
+    assert code == 2 and "--threads must be" in err

@@ -8,12 +8,14 @@ stderr. Exit codes: 0 success, 2 bad input (one-line message), 3 non-convergence
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .errors import ConvergenceError
 from .params import ModelParams
@@ -256,6 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     for p in sub.choices.values():
         p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+        p.add_argument("--threads", type=int, default=None,
+                       help="BLAS threads (default: the library's); 1 is fastest for small N")
     return parser
 
 
@@ -279,7 +283,10 @@ def main(argv=None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        result = args.func(args)
+        if args.threads is not None and args.threads < 1:
+            raise ValueError(f"--threads must be an integer >= 1, got {args.threads}")
+        with threadpool_limits(args.threads) if args.threads else contextlib.nullcontext():
+            result = args.func(args)
     except (BadInput, ValueError) as exc:
         print(f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -49,7 +49,7 @@ from theory.validation import spectral as checks
 
 threadpool_limits(1)
 SCALE = os.environ.get("THEORY_SCALE", "quick")
-N = {"quick": 300, "full": 1000}[SCALE]
+N = {"quick": 400, "full": 1000}[SCALE]
 SEEDS = list(range({"quick": 2, "full": 4}[SCALE]))
 START = time.perf_counter()
 
@@ -192,10 +192,12 @@ print(f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy
 # ## Testing
 # Tolerances come from measured errors:
 # * fixed points are solved to round-off and stay fixed points for every update gate (residual < 1e-9);
-# * eigenvalues inside $F \ge 1$: at least 97% at N = 300 (measured 97.7-99.0% over seeds 0-2 at
-#   $\alpha_z = 5$, 99.0-99.25% at N = 400; the 99% requirement is for N = 1000, see the report) and
-#   at least 99% at N = 1000 (full scale);
-# * pinching counts within 4 binomial standard errors $\sqrt{P(1-P)/(N\,n_{seeds})}$ + 1/N;
+# * eigenvalues inside $F \ge 1$: the issue's 99% at N = 1000, scaled to smaller N as the
+#   $N^{-1/2}$ width of the edge layer (the rule of the validation report): at least
+#   $1 - 0.01\sqrt{1000/N}$ (98.4% at N = 400; measured 99.0-99.25% at N = 400);
+# * pinching counts within 4 binomial standard errors $\sqrt{P(1-P)/(N\,n_{seeds})}$ + 1/N, plus the
+#   count of bulk eigenvalues that fall in the disc without coming from slow units, measured at
+#   $\alpha_z = 0$ where $P = 0$ (the validation report uses the same term);
 # * zero-mode count within 3 binomial standard errors of $f_0$ plus the transition band of
 #   width $\approx 14/\alpha_z$ (units whose $\sigma_z$ is between 1e-6 and 1/2);
 # * the criterion predicts marginal stability here ($(1-f_0)F_{hr}(0) < 1 < F_{hr}(0)$), so every
@@ -205,9 +207,10 @@ print(f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy
 
 # %%
 assert max(residuals) < 1e-9
-assert min(inside.values()) >= {"quick": 0.97, "full": 0.99}[SCALE], inside
+assert min(inside.values()) >= 1 - 0.01 * np.sqrt(1000 / N), inside
 se = np.sqrt(pinch["predicted"] * (1 - pinch["predicted"]) / (N * len(SEEDS)))
-assert np.all(pinch_err < 4 * se + 1.0 / N), (pinch_err, se)
+bulk_in_disc = pinch["counts"].mean(axis=0)[pinch["alpha_z"] == 0].max()
+assert np.all(pinch_err < 4 * se + 1.0 / N + bulk_in_disc), (pinch_err, se, bulk_in_disc)
 band = 2 * 14 / checks.ALPHA_STEP / np.sqrt(2 * np.pi * branch.q)
 assert abs(zero_frac.mean() - ms.frozen_fraction) < 3 * np.sqrt(0.25 / (N * len(SEEDS))) + band + 1 / N
 assert np.all(np.abs(zero_frac - f0_net) < band + 2 / N), (zero_frac, f0_net)

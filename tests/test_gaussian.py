@@ -9,7 +9,8 @@ from scipy.special import expit
 
 from theory import highprec as hp
 from theory.errors import ConvergenceError
-from theory.gaussian import gaussian_average, gaussian_two_point, half_width, independent_average
+from theory.gaussian import (columnwise_average, gaussian_average, gaussian_two_point, half_width,
+                             independent_average)
 
 
 def mp_expit(x):
@@ -112,3 +113,29 @@ def test_errors():
         gaussian_average(np.tanh, -1.0)
     with pytest.raises(ConvergenceError):
         gaussian_average(lambda x: expit(1e5 * (x - 0.1234)), 1.0, tol=1e-13, max_nodes=300)
+
+
+def test_columnwise_average_matches_per_column_calls():
+    """Each column stops on its own: near-pole columns (small y) take more nodes than the rest."""
+    x0 = np.array([-0.5, -0.5, 0.3, -0.9])
+    y = np.array([1e-2, 0.5, 0.2, 3e-2])
+
+    def f(x, x0, y):
+        s = expit(20 * x)
+        return s**2 / ((s + x0) ** 2 + y**2)
+
+    sizes = []
+
+    def counted(x, x0, y):
+        sizes.append(x0.size)
+        return f(x, x0, y)
+
+    out = columnwise_average(counted, 0.7, {"x0": x0, "y": y}, tol=1e-10)
+    assert out.shape == (4,)
+    assert min(sizes) < 4  # converged columns are not evaluated again
+    for i in range(4):
+        ref = gaussian_average(lambda x: f(x, x0[i], y[i]), 0.7, tol=1e-10)
+        assert out[i] == pytest.approx(ref, rel=1e-12)
+    ref = float(hp.gaussian_average_mp(lambda x: 1 / (1 + mpmath.exp(-20 * x)) ** 2
+                                       / ((1 / (1 + mpmath.exp(-20 * x)) - 0.5) ** 2 + 0.25), 0.7, 0.0, dps=30))
+    assert out[1] == pytest.approx(ref, rel=1e-9)

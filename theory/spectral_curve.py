@@ -49,7 +49,7 @@ from scipy.special import expit
 
 from ._generated import kwargs_for, load
 from .errors import ConvergenceError
-from .gaussian import independent_average
+from .gaussian import columnwise_average, independent_average
 from .params import ModelParams
 
 DEFAULT_TOL = 1e-10
@@ -126,12 +126,15 @@ def spectral_function(params: ModelParams, variances, lam, *, frozen: bool = Fal
     F = <s_z^2/|lambda + s_z|^2> <phi'^2> (<s_r^2> + <phi^2><s_r'^2>/|1 + tau_r lambda|^2);
     frozen: <s_z^2/|lambda + s_z|^2> -> (1 - f0)/|1 + lambda|^2. Additive model:
     F = <phi'^2>/|1 + lambda|^2. Generated kernels: ``spectral_curve``, ``spectral_curve_frozen``.
+    The lambda-dependent average B_1 = <s_z^2/|lambda + s_z|^2> is computed for each lambda to
+    its own node count (theory.gaussian.columnwise_average), so points near the real-axis poles
+    do not refine the others.
     """
     _check_static_params(params)
     D_h, D_z, D_r = field_variances(variances)
     lam = np.asarray(lam, dtype=complex)
-    chunk = _CHUNK if params.is_gated and params.alpha_z > 0 and not frozen else 8 * _CHUNK
-    if lam.size > chunk:  # bounded memory; points far from the poles converge with few nodes
+    chunk = 8 * _CHUNK  # B_1 is averaged per lambda (columnwise_average): chunks only bound memory
+    if lam.size > chunk:  # bounded memory
         flat = lam.reshape(-1)
         order = np.argsort(np.abs(flat.imag))  # similar distance to the real-axis poles per chunk
         parts = [spectral_function(params, (D_h, D_z, D_r), flat[order[i:i + chunk]], frozen=frozen,
@@ -149,8 +152,11 @@ def spectral_function(params: ModelParams, variances, lam, *, frozen: bool = Fal
     if frozen:
         kw = kwargs_for(gen.spectral_combine_frozen, params, theta_z=theta_of(params, theta_z))
         return gen.spectral_combine_frozen(B0, B2, B3, B4, D_h, D_z, D_r, lam.real, lam.imag, **kw)[0]
-    kw1 = kwargs_for(gen.spectral_integrand_B_1, params, lam_re=lam.real, lam_im=lam.imag)
-    B1 = independent_average(functools.partial(gen.spectral_integrand_B_1, **kw1), (D_z,), lam.ndim, tol=tol)
+    kw1 = kwargs_for(gen.spectral_integrand_B_1, params, lam_re=None, lam_im=None)
+    del kw1["lam_re"], kw1["lam_im"]
+    # per-lambda node counts: points near the real-axis poles do not refine the others
+    B1 = columnwise_average(functools.partial(gen.spectral_integrand_B_1, **kw1), D_z,
+                            {"lam_re": lam.real, "lam_im": lam.imag}, tol=tol)
     return gen.spectral_combine(B0, B1, B2, B3, B4, D_h, D_z, D_r, lam.real, lam.imag,
                                 **kwargs_for(gen.spectral_combine, params))[0]
 
@@ -371,7 +377,8 @@ def _rays(F, c: complex, n: int, r_max: float, n_coarse: int = 64):
     """Outermost r with F(c + r e^{i theta}) = 1 on n rays (theta offset from the real axis).
 
     A coarse scan on ``n_coarse`` rays brackets the crossing, the bracket is interpolated to the
-    n rays (rescanned where it fails), then Illinois regula falsi on log F in log r to 1e-13.
+    n rays (rescanned where it fails), then Illinois regula falsi on log F in log r until, per ray,
+    the bracket or |log F| is below 1e-13 (converged rays are not evaluated again).
     """
     theta = 2 * np.pi * (np.arange(n) + 0.5) / n
     e = np.exp(1j * theta)
@@ -389,16 +396,21 @@ def _rays(F, c: complex, n: int, r_max: float, n_coarse: int = 64):
         f_lo[bad] = np.log(F(c + np.exp(lo[bad]) * e[bad]))
         f_hi[bad] = np.log(F(c + np.exp(hi[bad]) * e[bad]))
     side = np.zeros(n)
+    x, fx = 0.5 * (lo + hi), np.full(n, np.inf)
+    act = np.arange(n)  # rays not yet converged; converged rays are not evaluated again
     for _ in range(100):
-        x = hi - f_hi * (hi - lo) / (f_hi - f_lo)
-        x = np.where(np.isfinite(x) & (x > lo) & (x < hi), x, 0.5 * (lo + hi))
-        fx = np.log(F(c + np.exp(x) * e))
-        ins = fx >= 0
+        a, b, fa, fb = lo[act], hi[act], f_lo[act], f_hi[act]
+        xa = b - fb * (b - a) / (fb - fa)
+        xa = np.where(np.isfinite(xa) & (xa > a) & (xa < b), xa, 0.5 * (a + b))
+        fxa = np.log(F(c + np.exp(xa) * e[act]))
+        ins = fxa >= 0
         # Illinois: halve the retained end's value when the same side is kept twice
-        lo, f_lo, hi, f_hi = (np.where(ins, x, lo), np.where(ins, fx, np.where(side < 0, 0.5 * f_lo, f_lo)),
-                              np.where(ins, hi, x), np.where(ins, np.where(side > 0, 0.5 * f_hi, f_hi), fx))
-        side = np.where(ins, 1.0, -1.0)
-        if np.max(np.minimum(hi - lo, np.abs(fx))) < 1e-13:
+        lo[act], f_lo[act] = np.where(ins, xa, a), np.where(ins, fxa, np.where(side[act] < 0, 0.5 * fa, fa))
+        hi[act], f_hi[act] = np.where(ins, b, xa), np.where(ins, np.where(side[act] > 0, 0.5 * fb, fb), fxa)
+        side[act] = np.where(ins, 1.0, -1.0)
+        x[act], fx[act] = xa, fxa
+        act = act[np.minimum(hi[act] - lo[act], np.abs(fxa)) >= 1e-13]
+        if act.size == 0:
             break
     else:
         raise ConvergenceError("spectral boundary: regula falsi did not converge", [float(np.max(hi - lo))])

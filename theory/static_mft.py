@@ -241,14 +241,25 @@ class _Reduced:
 
 def _memo_average(tol):
     """``independent_average`` at ``tol`` that reuses results for the same integrand, parameter
-    objects and variances (the generated map and Jacobian evaluate A_0, A_1 more than once)."""
+    objects and variances (the generated map and Jacobian evaluate A_0, A_1 more than once).
+
+    Notes
+    -----
+    Where every variance is exactly 0 the average is the point value E f = f(0) (no quadrature);
+    this covers the D_r = 0 average in the q = <phi^2>_D pass of :meth:`_Reduced.variances`
+    and the D = 0 evaluations.
+    """
     cache = {}
 
     def average(f, variances, batch_ndim):
         key = (getattr(f, "func", f), tuple((k, id(v)) for k, v in sorted(getattr(f, "keywords", {}).items())),
                tuple((np.shape(v), np.asarray(v, dtype=float).tobytes()) for v in variances), batch_ndim)
         if key not in cache:
-            cache[key] = independent_average(f, variances, batch_ndim, tol=tol)
+            if all(not np.any(v) for v in variances):
+                at_zero = [np.zeros((1,) + (1,) * batch_ndim) + np.zeros(np.shape(v)) for v in variances]
+                cache[key] = np.asarray(f(*at_zero), dtype=float)[0]
+            else:
+                cache[key] = independent_average(f, variances, batch_ndim, tol=tol)
         return cache[key]
 
     return average

@@ -14,7 +14,7 @@ from theory.validation.foundation import (constant_gate_identity, ginibre_edge_s
 
 def test_constant_gate_identity_is_exact():
     d = constant_gate_identity(n=12, t_run_additive=20.0)
-    assert d["state_error"] == 0.0 or d["state_error"] < d["roundoff_bound"]
+    assert d["state_error"] < d["roundoff_bound"]
     assert d["identity_error"] < d["roundoff_bound"]
     assert abs(d["rest_mean"] - d["rest_mean_pred"]) < d["roundoff_bound"]
     # the raw (uncorrected) difference is a boundary effect, not round-off

@@ -14,7 +14,7 @@ import numpy as np
 from scipy.special import expit, logit, ndtr
 
 from ..fixed_points import find_fixed_points, fixed_point_eigenvalues
-from ..gates import dsigmoid, phi, sigmoid
+from ..gates import dphi_from_phi, dsigmoid, phi, sigmoid
 from ..network import GatedNetwork
 from ..params import ModelParams
 from ..spectral_curve import disc_mass, f_hr0, frozen_fraction, in_bulk, right_edge, spectral_boundary
@@ -185,9 +185,6 @@ def check_spectral_density(ctx) -> list[CheckResult]:
 
 
 def _plot_density(data, path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5, 3.5))
@@ -231,7 +228,7 @@ def frozen_data(base: ModelParams, theta: float, n: int, seeds) -> dict:
 def _network_averages(params: ModelParams, state):
     h, z, r = state
     ph = phi(h, params.g_h, params.beta_h)
-    dphi = params.g_h * (1 - ph**2)
+    dphi = dphi_from_phi(ph, params.g_h)
     s_r = sigmoid(r, params.alpha_r, params.beta_r)
     ds_r = dsigmoid(r, params.alpha_r, params.beta_r)
     return np.mean(dphi**2), np.mean(s_r**2), np.mean(ph**2) * np.mean(ds_r**2)
@@ -374,9 +371,6 @@ def check_spectral_bulk(ctx) -> list[CheckResult]:
 
 
 def _plot_bulk(params, d, n, path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     b = d["branch"]
@@ -431,9 +425,6 @@ def check_spectral_pinching(ctx) -> list[CheckResult]:
 
 
 def _plot_pinching(d, eps, n, path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     a = np.maximum(d["alpha_z"], 0.5)
@@ -531,9 +522,6 @@ def check_spectral_marginal(ctx) -> list[CheckResult]:
 
 
 def _plot_marginal(rows, path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5, 3.5))

@@ -73,25 +73,43 @@ def branch_of(params: ModelParams):
 
 
 # ---- bulk: eigenvalues inside F >= 1, right edge vs N ---------------------------------------
+def own_variances(state) -> tuple[float, float, float]:
+    """(D_h, D_z, D_r) = (mean h*^2, mean z*^2, mean r*^2) of one network's fixed point.
+
+    Notes
+    -----
+    A finite network has many fixed points (F_hr(0) > 1: positive complexity) whose empirical
+    variances scatter around the static branch (here Delta_h from 0.036 to 0.089 at N = 500 for a
+    branch value 0.061); F(lambda) depends on the fixed point only through these variances, so the
+    spectrum of a given fixed point is compared with F evaluated at its own variances.
+    """
+    return tuple(float(np.mean(x**2)) for x in state)
+
+
 def bulk_data(params: ModelParams, ns, seeds) -> dict:
-    """Fraction of eigenvalues in the predicted bulk and the rightmost eigenvalue, per (N, seed)."""
+    """Per (N, seed): fraction of eigenvalues in the predicted bulk and rightmost eigenvalue, at
+    the Newton fixed point and for its random-matrix control (same per-unit factors, couplings
+    independent of h*), with F at the branch variances (``*_branch``) and at the fixed point's
+    own variances (:func:`own_variances`)."""
     b = branch_of(params)
-    out = {"n": [], "seed": [], "inside": [], "max_real": [], "max_real_fresh": [], "delta_h": [],
-           "residual": [], "eigs": {}}
+    keys = ("n", "seed", "inside_branch", "inside", "inside_fresh", "max_real", "max_real_fresh",
+            "edge_own", "delta_h", "residual")
+    out = {k: [] for k in keys}
+    out["eigs"], out["own"] = {}, {}
     for n in ns:
         for seed in seeds:
             state = fixed_point_state(params, n, seed)
             if state is None:
                 continue
             ev, res = eigenvalues_at(params, n, seed, state)
-            out["n"].append(n)
-            out["seed"].append(seed)
-            out["inside"].append(float(np.mean(in_bulk(params, b, ev))))
-            out["max_real"].append(float(np.max(ev.real)))
-            out["max_real_fresh"].append(float(np.max(fresh_coupling_eigenvalues(params, n, seed, state).real)))
-            out["delta_h"].append(float(np.mean(state[0] ** 2)))
-            out["residual"].append(res)
-            out["eigs"][(n, seed)] = ev
+            fresh = fresh_coupling_eigenvalues(params, n, seed, state)
+            own = own_variances(state)
+            values = (n, seed, np.mean(in_bulk(params, b, ev)), np.mean(in_bulk(params, own, ev)),
+                      np.mean(in_bulk(params, own, fresh)), np.max(ev.real), np.max(fresh.real),
+                      right_edge(params, own), own[0], res)
+            for k, v in zip(keys, values):
+                out[k].append(v)
+            out["eigs"][(n, seed)], out["own"][(n, seed)] = ev, own
     out = {k: (np.array(v) if isinstance(v, list) else v) for k, v in out.items()}
     out["theory_edge"] = right_edge(params, b)
     out["branch"] = b
@@ -327,41 +345,66 @@ def check_spectral_bulk(ctx) -> list[CheckResult]:
     params = BASE.replace(alpha_z=5.0)
     n_big = ctx.size(400, 1000)
     ns = (n_big // 2, n_big)
-    seeds = range(ctx.size(4, 6))
+    seeds = range(ctx.size(6, 10))
     d = bulk_data(params, ns, seeds)
     big, small = d["n"] == n_big, d["n"] == n_big // 2
-    inside = float(np.min(d["inside"][big]))
-    # outside fraction ~ edge layer ~ N^-1/2: 1% at N = 1000 scales to 1.6% at N = 400
+    k = int(big.sum())
+
+    def mean_se(x):
+        return float(np.mean(x)), float(np.std(x, ddof=1) / np.sqrt(x.size)) if x.size > 1 else np.inf
+
+    # outside fraction ~ edge layer ~ N^-1/2: the issue's 99% at N = 1000 scales to 98.4% at N = 400
     need = 1.0 - 0.01 * np.sqrt(1000.0 / n_big)
-    m_big, m_small = float(np.mean(d["max_real"][big])), float(np.mean(d["max_real"][small]))
-    spread = float(np.std(d["max_real"][big], ddof=1))
-    tol = 3 * spread / np.sqrt(big.sum()) + abs(m_big - m_small)
-    f_big, f_small = float(np.mean(d["max_real_fresh"][big])), float(np.mean(d["max_real_fresh"][small]))
-    f_spread = float(np.std(d["max_real_fresh"][big], ddof=1))
-    f_tol = 3 * f_spread / np.sqrt(big.sum()) + abs(f_big - f_small)
+    inside, inside_se = mean_se(d["inside"][big])
+    out_small = 1 - float(np.mean(d["inside"][small]))
+    gap, gap_se = mean_se(d["inside"][big] - d["inside_fresh"][big])
+    # right edge: max Re - edge at the network's own variances; finite-size error by varying N
+    lag_big, lag_se = mean_se(d["max_real"][big] - d["edge_own"][big])
+    lag_small = float(np.mean(d["max_real"][small] - d["edge_own"][small]))
+    tol = 3 * lag_se + abs(lag_big - lag_small)
+    pair, pair_se = mean_se(d["max_real"][big] - d["max_real_fresh"][big])
     fig = ctx.figure_path("spectral_bulk.png")
     _plot_bulk(params, d, n_big, fig)
+    per = lambda key: np.round(d[key][big], 4).tolist()  # noqa: E731
     return [
         CheckResult(f"eigenvalues at Newton fixed points inside F(lambda) >= 1 (N={n_big}, alpha_z=5)",
-                    need, inside, f">= {need:.4f} (worst of {big.sum()} networks)", inside >= need,
+                    need, inside, f">= {need:.4f} (mean over {k} networks)", k >= 2 and inside >= need,
                     f"Fraction of the 2N (h, r)-block eigenvalues with F >= 1 (whisker and lambda = 0 "
-                    f"closure included, spectral_curve.in_bulk). Requirement 99% at N = 1000, scaled "
-                    f"as the N^-1/2 edge layer to N = {n_big}. Per network: "
-                    f"{np.round(d['inside'][big], 4).tolist()}. g_h = 2.5, alpha_r = 1.",
-                    figure=fig.name),
+                    f"closure included, spectral_curve.in_bulk), F at each fixed point's own variances "
+                    f"(spectral.own_variances: networks have many fixed points whose Delta_h scatter, "
+                    f"here {per('delta_h')} vs the branch {d['branch'].delta_h:.4f}). Per network: "
+                    f"{per('inside')} (at the branch variances: {per('inside_branch')}). Requirement 99% "
+                    f"at N = 1000, scaled as the N^-1/2 edge layer to N = {n_big}; outside fraction "
+                    f"{1 - inside:.4f} here vs {out_small:.4f} at N = {n_big // 2} (ratio "
+                    f"{out_small / max(1 - inside, 1e-12):.2f}, sqrt 2 = 1.41 for an N^-1/2 layer). "
+                    f"g_h = 2.5, alpha_r = 1.", figure=fig.name),
+        CheckResult(f"edge layer: outside fraction at Newton fixed points <= that of random matrices "
+                    f"with the same factors (N={n_big})",
+                    0.0, gap, f"inside(fixed point) - inside(control) > -{3 * gap_se:.3g} (3 SE, paired)",
+                    k >= 2 and gap > -3 * gap_se,
+                    f"Control: the same per-unit factors with couplings of another seed "
+                    f"(spectral.fresh_coupling_eigenvalues), per network {per('inside_fresh')}. One-sided: "
+                    f"the eigenvalues outside F >= 1 are no more than the finite-N edge layer of the random "
+                    f"matrix F describes. Measured difference {gap:+.4f} +- {gap_se:.4f} (SE): a positive "
+                    f"value means the fixed-point spectra are more compact than their controls (as the "
+                    f"rightmost eigenvalue in the last row), a correlation of Jh with h* that F omits."),
         CheckResult(f"right edge (rightmost real part) of the bulk (N={n_big})",
-                    d["theory_edge"], m_big, f"+-{tol:.3g}", abs(m_big - d["theory_edge"]) < tol,
-                    f"Mean over {big.sum()} networks of max Re lambda. Finite-size error = 3 x seed "
-                    f"spread / sqrt(n_seeds) ({spread:.3g} per network) + the change of the mean from "
-                    f"N = {n_big // 2} ({m_small:.4f}) to N = {n_big}. Fixed-point residual of the "
-                    f"rebuilt networks <= {np.max(d['residual']):.1e}."),
-        CheckResult(f"right edge, same per-unit factors with couplings independent of h* (N={n_big})",
-                    d["theory_edge"], f_big, f"+-{f_tol:.3g}", abs(f_big - d["theory_edge"]) < f_tol,
-                    f"Random-matrix control: the Jacobian factors of each Newton fixed point with the "
-                    f"couplings of another seed (spectral.fresh_coupling_eigenvalues). Mean over "
-                    f"{big.sum()} networks; per-network spread {f_spread:.3g}; mean at N = {n_big // 2}: "
-                    f"{f_small:.4f}. Compare with the previous row: a gap between the two means that the "
-                    f"correlation of Jh with h* (h* = Jh s_r phi(h*)) moves the edge, not captured by F."),
+                    float(np.mean(d["edge_own"][big])), float(np.mean(d["max_real"][big])),
+                    f"max Re - edge within +-{tol:.3g}", abs(lag_big) < tol,
+                    f"Per network max Re lambda {per('max_real')} vs right_edge at its own variances "
+                    f"{per('edge_own')} (branch: {d['theory_edge']:.4f}); mean difference {lag_big:.4f} "
+                    f"at N = {n_big}, {lag_small:.4f} at N = {n_big // 2}. Finite-size error = 3 SE "
+                    f"over networks + the change of the mean difference from N = {n_big // 2} to N = "
+                    f"{n_big}: with alpha_z = 5 the edge is the tip of a thin cusp near 0, which few "
+                    f"eigenvalues reach at finite N. Fixed-point residual of the rebuilt networks "
+                    f"<= {np.max(d['residual']):.1e}."),
+        CheckResult(f"right edge: Newton fixed points vs random matrices with the same factors (N={n_big})",
+                    0.0, pair, f"+-{3 * pair_se:.3g} (3 SE of the paired difference)",
+                    k >= 2 and abs(pair) < 3 * pair_se,
+                    f"max Re at the fixed point minus max Re of its random-matrix control: per network "
+                    f"control {per('max_real_fresh')}. Tests whether the correlation of Jh with h* "
+                    f"(h* = Jh s_r phi(h*)) moves the edge beyond the error: mean difference {pair:+.4f} +- "
+                    f"{pair_se:.4f} (SE)."),
         CheckResult(f"Delta_h of the Newton fixed points vs static MFT (N={n_big})",
                     d["branch"].delta_h, float(np.mean(d["delta_h"][big])),
                     f"+-{3 * np.std(d['delta_h'][big], ddof=1):.3g} (3 x seed spread)",
@@ -371,21 +414,21 @@ def check_spectral_bulk(ctx) -> list[CheckResult]:
 
 
 def _plot_bulk(params, d, n, path) -> None:
+    """One network's eigenvalues with F = 1 at its own variances and at the branch variances."""
     import matplotlib.pyplot as plt
 
-    b = d["branch"]
-    bd = spectral_boundary(params, b)
+    key = next(k for k in d["eigs"] if k[0] == n)
+    ev = d["eigs"][key]
     fig, ax = plt.subplots(figsize=(5, 4.5))
-    for (nn, seed), ev in d["eigs"].items():
-        if nn == n:
-            ax.plot(ev.real, ev.imag, ".", ms=2, alpha=0.5)
-    for c in bd.curves:
-        cc = np.r_[c, c[:1]]
-        ax.plot(cc.real, cc.imag, "k-", lw=1.2, label="F(lambda) = 1")
-    ax.axvline(d["theory_edge"], color="r", lw=0.8, ls="--", label="right edge")
+    ax.plot(ev.real, ev.imag, ".", ms=2, alpha=0.6, color="C0", label=f"eigenvalues (seed {key[1]})")
+    for variances, style, label in ((d["own"][key], "k-", "F = 1, own variances"),
+                                    (d["branch"], "r--", "F = 1, static branch")):
+        for i, c in enumerate(spectral_boundary(params, variances).curves):
+            cc = np.r_[c, c[:1]]
+            ax.plot(cc.real, cc.imag, style, lw=1.0, label=None if i else label)
     ax.set_xlabel("Re lambda")
     ax.set_ylabel("Im lambda")
-    ax.set_title(f"fixed-point spectra, N = {n}, alpha_z = {params.alpha_z:g}")
+    ax.set_title(f"fixed-point spectrum, N = {n}, alpha_z = {params.alpha_z:g}")
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

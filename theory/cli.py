@@ -195,6 +195,47 @@ def cmd_dmft(args) -> dict:
     return out
 
 
+def cmd_phase(args) -> dict:
+    from pathlib import Path
+
+    from .phase import LABELS, network_diagram, parse_axis, plot_phase, theory_diagram
+    from .sweeps import open_executor
+
+    args.g_h = 1.0 if args.g_h is None else args.g_h  # g_h is an axis here
+    base = params_from_args(args)
+    if not base.is_gated:
+        raise ValueError("phase diagrams need the gated model (--model gated)")
+    second = args.plane.split("-")[1]
+    g = parse_axis("g_h", args.g_values)
+    a = parse_axis(second, args.alpha_values)
+    if args.simulate and (args.n < 2 or args.seeds < 1):
+        raise ValueError(f"--n must be >= 2 and --seeds >= 1, got {args.n}, {args.seeds}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open_executor(args.scheduler, args.workers) as executor:
+        theory_ds = theory_diagram(args.plane, g, a, base=base, out=out, executor=executor)
+        theory_path = out / "phase_theory.nc"
+        theory_ds.to_netcdf(theory_path, engine="scipy")
+        result = {"plane": args.plane, "axes": {"g_h": g, second: a}, "labels": list(LABELS),
+                  "label": theory_ds["label"].values, "output": str(theory_path),
+                  "lines": {k: theory_ds[k].values for k in ("g_instability", "g_topological", "g_chaos")},
+                  "label_counts": {name: int((theory_ds["label"].values == i).sum())
+                                   for i, name in enumerate(LABELS)}}
+        net_ds = None
+        if args.simulate:
+            net_ds, res = network_diagram(args.plane, g, a, base=base, n=args.n, seeds=args.seeds,
+                                          t_run=args.t, out=out, executor=executor,
+                                          base_seed=args.seed)
+            net_path = out / "phase_networks.nc"
+            net_ds.to_netcdf(net_path, engine="scipy")
+            result["network_output"] = str(net_path)
+            result["network_points"] = {"computed": res.computed, "resumed": res.skipped,
+                                        "failed": res.failed, "errors": res.errors[:5]}
+    result["figure"] = str(plot_phase(theory_ds, net_ds, out / "phase.png"))
+    result["params"] = base.provenance()
+    return result
+
+
 def cmd_reproduce(args) -> dict:
     from .validation import format_table, run_checks, write_report
 
@@ -250,6 +291,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="g_h s_r <= 1: report the quiescent state (delta_h = 0) or fail with exit 2")
     p.set_defaults(func=cmd_dmft)
 
+    p = sub.add_parser("phase", help="phase diagram: theory labels and lines, optional network sweep")
+    _add_model_options(p)
+    p.add_argument("--plane", choices=("g_h-alpha_r", "g_h-alpha_z"), default="g_h-alpha_r")
+    p.add_argument("--g-values", default="1:3:41", help="g_h axis, start:stop:count or a,b,c (1:3:41)")
+    p.add_argument("--alpha-values", default="0:20:21",
+                   help="second axis (alpha_r or alpha_z by --plane), start:stop:count or a,b,c (0:20:21)")
+    p.add_argument("--simulate", action="store_true", help="also sweep finite networks on the grid")
+    p.add_argument("--n", type=int, default=200, help="network size of the sweep (200)")
+    p.add_argument("--seeds", type=int, default=1, help="networks per grid point (1)")
+    p.add_argument("--t", type=_finite, default=100.0, help="recorded time per network point (100)")
+    p.add_argument("--seed", type=int, default=0, help="base seed of the network sweep (0)")
+    p.add_argument("--out", default="reports/phase", help="output folder; reruns resume (reports/phase)")
+    p.add_argument("--scheduler", default=None, help="dask.distributed scheduler address (tcp://host:port)")
+    p.add_argument("--workers", type=int, default=2, help="local worker processes (2)")
+    p.set_defaults(func=cmd_phase)
+
     p = sub.add_parser("reproduce", help="run the validation checks and write reports/")
     p.add_argument("--scale", choices=("quick", "full"), default="quick")
     p.add_argument("--only", action="append", default=None, help="run only checks with this name")
@@ -295,6 +352,9 @@ def main(argv=None) -> int:
         return EXIT_NO_CONVERGENCE
     if args.json:
         print(json.dumps(_jsonable(result)))
+    elif args.command == "phase":  # the grid is for --json and the files
+        _print_human({k: (", ".join(v) if k == "labels" else v) for k, v in result.items()
+                      if k not in ("label", "axes", "lines")})
     elif args.command != "reproduce":  # reproduce has printed its table
         _print_human(result)
     if args.command == "reproduce" and not result["passed"]:

@@ -1,0 +1,74 @@
+"""Phase diagrams: labels from the critical gains, the marginal region, the CLI `phase`."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from theory import ModelParams
+from theory.phase import LABELS, label_gains, marginal_mask, parse_axis
+from theory.spectral_curve import marginal_stability
+from theory.static_mft import solve_static
+
+
+def names(idx):
+    return [LABELS[i] for i in idx]
+
+
+def test_labels_follow_the_order_of_the_critical_gains():
+    g = np.array([1.5, 1.7, 1.9, 2.1])
+    # discontinuous case: g_topological < g_chaos < g_instability
+    assert names(label_gains(g, 2.0, 1.6, 1.8)) == ["stable", "fixed_points", "bistable", "chaotic"]
+    # continuous case: all three coincide
+    assert names(label_gains(g, 2.0, 2.0, 2.0)) == ["stable"] * 3 + ["chaotic"]
+    # g_chaos unknown: the theory cannot tell chaos from fixed points above g_topological
+    assert names(label_gains(g, 2.0, 1.6, math.nan)) == ["stable"] + ["undetermined"] * 3
+
+
+def test_marginal_region_is_the_hard_gate_criterion():
+    base = ModelParams.gated(1.0, alpha_r=1.0)
+    g, a = np.array([1.5, 2.5]), np.array([0.0, 5.0])
+    mask = marginal_mask(g, a, base)
+    p = base.replace(g_h=2.5)
+    ms = marginal_stability(p, solve_static(p).nonzero[-1], 0.0)
+    assert ms.marginally_stable and mask[1, 1]  # (1 - 1/2) F_hr(0) = 0.56 < 1 < F_hr(0) = 1.11
+    assert not mask[0].any()  # g_h = 1.5 < 2: no nonzero fixed point
+    assert not mask[1, 0]  # alpha_z = 0: no frozen units
+
+
+@pytest.mark.parametrize("text, match", [("1:3", "start:stop:count"), ("3,2", "increasing"),
+                                         ("a,b", "start:stop:count"), ("-1:2:3", ">= 0"),
+                                         ("1:2:0", "start:stop:count")])
+def test_parse_axis_rejects_bad_axes(text, match):
+    with pytest.raises(ValueError, match=match):
+        parse_axis("g_h", text)
+
+
+def test_cli_phase_theory_only(run_cli, tmp_path):
+    code, out, err = run_cli("phase", "--g-values", "1.5,2.5", "--alpha-values", "0,2",
+                             "--out", str(tmp_path), "--json", "--workers", "1")
+    assert code == 0, err
+    res = json.loads(out)
+    assert {"plane", "axes", "labels", "label", "output", "figure", "lines"} <= set(res)
+    assert res["axes"] == {"g_h": [1.5, 2.5], "alpha_r": [0.0, 2.0]}
+    # constant gates: continuous transition at g_h = 2 (DMFT onset = instability = topological)
+    assert res["lines"]["g_chaos"][0] == pytest.approx(2.0, abs=1e-9)
+    assert [LABELS[i] for i in np.array(res["label"])[:, 0]] == ["stable", "chaotic"]
+    ds = xr.open_dataset(res["output"], engine="scipy")
+    assert ds["label"].shape == (2, 2) and ds.attrs["plane"] == "g_h-alpha_r"
+    ds.close()
+    assert (tmp_path / "phase.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["--g-values", "3,1"], "increasing"),
+    (["--model", "additive"], "gated"),
+    (["--workers", "0"], "workers"),
+    (["--simulate", "--n", "1"], "--n"),
+])
+def test_cli_phase_bad_input_exit_2(run_cli, tmp_path, argv, match):
+    code, out, err = run_cli("phase", *argv, "--out", str(tmp_path))
+    assert code == 2 and out == ""
+    assert match in err and len(err.strip().splitlines()) == 1

@@ -1,0 +1,278 @@
+"""Phase diagrams: theory lines and labels on a parameter plane, and network sweep points.
+
+Planes (THEORY.md section 7):
+
+* ``g_h-alpha_r`` (at fixed beta_r): per alpha_r the critical gains of theory.transitions;
+  a point (g_h, alpha_r) is labelled
+
+  - ``stable``: g_h < g_topological, the quiescent state is the only fixed point;
+  - ``fixed_points``: g_topological <= g_h < g_instability and g_h < g_chaos: the quiescent state
+    is stable, unstable nonzero fixed points exist, no chaotic attractor;
+  - ``bistable``: g_chaos <= g_h < g_instability: quiescent state and chaotic attractor coexist;
+  - ``chaotic``: g_h >= max(g_instability, g_chaos);
+  - ``undetermined``: g_h >= g_topological where g_chaos is not known (the DMFT onset is not
+    available for these gates), so the theory cannot tell chaos from fixed points.
+
+* ``g_h-alpha_z`` (at fixed beta_z, alpha_r, beta_r): the update gate does not move fixed points
+  (static theory), so the lines above are vertical; in addition, in the hard-gate limit a nonzero
+  fixed point with F_hr(0) > 1 is ``marginally_stable`` when (1 - f0) F_hr(0) < 1,
+  f0 = P(z* < beta_z / alpha_z) (theory.spectral_curve.marginal_stability). This label uses the
+  hard-gate criterion at threshold beta_z / alpha_z for every alpha_z > 0; at finite alpha_z it
+  describes the limit, not the finite-slope spectrum (whose pinched edge approaches 0).
+
+Network points (:func:`network_point`, run through theory.sweeps): leading Lyapunov exponent
+from a large initial state, and whether a small initial state decays; labelled ``chaotic``
+(lambda_max > 3 standard errors), ``bistable`` (that, and the small state decays), ``stable``
+(not chaotic, small state decays) or ``fixed_points`` (neither).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+import numpy as np
+
+from .lyapunov import lyapunov_spectrum
+from .network import GatedNetwork
+from .params import ModelParams
+from .simulation import integrate
+
+PLANES = ("g_h-alpha_r", "g_h-alpha_z")
+LABELS = ("stable", "fixed_points", "bistable", "chaotic", "marginally_stable", "undetermined")
+#: Initial scale of the "small" state (h ~ N(0, SMALL^2)) and the h^2 below which it has decayed.
+SMALL, DECAYED = 1e-3, 1e-9
+
+
+def _axis(name: str, values) -> np.ndarray:
+    a = np.asarray(values, dtype=float)
+    if a.ndim != 1 or a.size < 1 or not np.all(np.isfinite(a)):
+        raise ValueError(f"axis {name} must be a non-empty 1-d list of finite numbers")
+    if np.any(np.diff(a) <= 0):
+        raise ValueError(f"axis {name} must be strictly increasing")
+    if name in ("g_h", "alpha_r", "alpha_z") and a[0] < 0:
+        raise ValueError(f"axis {name} must be >= 0, got min {a[0]}")
+    return a
+
+
+def parse_axis(name: str, text: str) -> np.ndarray:
+    """``start:stop:count`` (inclusive linspace) or a comma list, validated."""
+    try:
+        if ":" in text:
+            start, stop, count = text.split(":")
+            count = int(count)
+            if count < 1:
+                raise ValueError
+            values = np.linspace(float(start), float(stop), count)
+        else:
+            values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise ValueError(f"--{name.replace('_', '-')} must be start:stop:count or a comma list, "
+                         f"got {text!r}") from None
+    return _axis(name, values)
+
+
+def lines_point(*, alpha_r: float, beta_r: float, seed: int = 0) -> dict:
+    """theory.transitions for one output gate (a sweep function; ``seed`` unused)."""
+    from .transitions import transitions
+
+    t = transitions(ModelParams.gated(1.0, alpha_r=alpha_r, beta_r=beta_r))
+    nan = math.nan
+    return {"g_instability": nan if t.g_instability is None else t.g_instability,
+            "g_topological": nan if t.g_topological is None else t.g_topological,
+            "g_chaos": nan if t.g_chaos is None else t.g_chaos,
+            "discontinuous": None if t.discontinuous is None else bool(t.discontinuous)}
+
+
+def label_gains(g: np.ndarray, g_inst: float, g_top: float, g_chaos: float) -> np.ndarray:
+    """Label index (into LABELS) of each gain g for one set of critical gains (module Notes)."""
+    g = np.asarray(g, float)
+    out = np.full(g.shape, LABELS.index("undetermined"))
+    out[g < g_top] = LABELS.index("stable")
+    if math.isfinite(g_chaos):
+        above = g >= g_top
+        out[above & (g < g_inst) & (g < g_chaos)] = LABELS.index("fixed_points")
+        out[above & (g < g_inst) & (g >= g_chaos)] = LABELS.index("bistable")
+        out[g >= max(g_inst, g_chaos)] = LABELS.index("chaotic")
+    return out
+
+
+def marginal_mask(g: np.ndarray, alpha_z: np.ndarray, base: ModelParams) -> np.ndarray:
+    """(len(g), len(alpha_z)) mask of the hard-gate marginal stability of the largest nonzero
+    branch: F_hr(0) > 1 > (1 - f0) F_hr(0), f0 at threshold beta_z / alpha_z (module Notes)."""
+    from .spectral_curve import f_hr0, frozen_fraction
+    from .static_mft import solve_static
+
+    out = np.zeros((g.size, alpha_z.size), bool)
+    for i, gi in enumerate(g):
+        p = base.replace(g_h=float(gi))
+        nonzero = solve_static(p).nonzero
+        if not nonzero:
+            continue
+        b = nonzero[-1]
+        F0 = f_hr0(p, b)
+        if F0 <= 1:
+            continue
+        for j, a in enumerate(alpha_z):
+            if a > 0:
+                out[i, j] = (1 - frozen_fraction(p, b, base.beta_z / a)) * F0 < 1
+    return out
+
+
+def network_point(*, g_h: float, alpha_r: float = 0.0, beta_r: float = 0.0, alpha_z: float = 0.0,
+                  beta_z: float = 0.0, n: int = 200, t_run: float = 100.0,
+                  t_transient: float = 50.0, dt: float = 0.05, seed: int = 0) -> dict:
+    """One network sweep point: lambda_max from a large initial state, decay of a small one.
+
+    Notes
+    -----
+    lambda_max: QR estimate (k = 1) after ``t_transient`` from h ~ N(0, 1), over ``t_run`` in 5
+    blocks (its standard error from the blocks). The small state h ~ N(0, SMALL^2) is integrated
+    for t_transient + t_run; it has decayed when mean h^2 < DECAYED (linear stability of the
+    quiescent state over that time).
+    """
+    params = ModelParams.gated(g_h, alpha_r=alpha_r, beta_r=beta_r, alpha_z=alpha_z, beta_z=beta_z)
+    net = GatedNetwork(params, n, seed=seed)
+    big = lyapunov_spectrum(net, 1, dt=dt, t_transient=t_transient, t_frame_transient=10.0,
+                            t_run=t_run, n_blocks=5, y0=net.initial_state(1.0))
+    small = integrate(net, net.initial_state(SMALL), t_transient + t_run, dt)
+    lam, se = float(big.lambda_max), float(big.lambda_max_stderr)
+    chaotic = lam > 3 * se and lam > 0
+    decays = float(np.mean(small[0] ** 2)) < DECAYED
+    label = ("bistable" if decays else "chaotic") if chaotic else ("stable" if decays else "fixed_points")
+    return {"lambda_max": lam, "lambda_max_stderr": se, "mean_h2_large": float(np.mean(big.state[0] ** 2)),
+            "mean_h2_small": float(np.mean(small[0] ** 2)), "label": label}
+
+
+def theory_diagram(plane: str, g: Sequence[float], second: Sequence[float], *, base: ModelParams,
+                   out, executor=None, workers: int = 2, progress=None):
+    """Theory labels and lines on ``plane`` as an xarray Dataset (lines computed by a resumable
+    sweep stored under ``out``/lines)."""
+    import xarray as xr
+
+    from .sweeps import plan, run_sweep
+
+    if plane not in PLANES:
+        raise ValueError(f"plane must be one of {PLANES}, got {plane!r}")
+    g = _axis("g_h", g)
+    name = plane.split("-")[1]
+    second = _axis(name, second)
+    if plane == "g_h-alpha_r":
+        pts = [{"alpha_r": float(a), "beta_r": base.beta_r} for a in second]
+    else:
+        pts = [{"alpha_r": base.alpha_r, "beta_r": base.beta_r}]
+    res = run_sweep(lines_point, plan(lines_point, pts), f"{out}/lines", executor=executor,
+                    workers=workers, progress=progress, desc="theory lines")
+    if res.failed:
+        raise RuntimeError("theory lines failed: " + "; ".join(res.errors))
+    rows = [r["result"] for r in res.records]
+
+    def col(key):
+        return np.array([np.nan if r[key] is None else r[key] for r in rows], float)
+
+    keys = ("g_instability", "g_topological", "g_chaos")
+    lines = {k: col(k) for k in keys}
+    if plane == "g_h-alpha_z":
+        lines = {k: np.repeat(v, second.size) for k, v in lines.items()}
+    labels = np.stack([label_gains(g, lines["g_instability"][j], lines["g_topological"][j],
+                                   lines["g_chaos"][j]) for j in range(second.size)], axis=1)
+    if plane == "g_h-alpha_z":
+        marginal = marginal_mask(g, second, base)
+        labels = np.where(marginal, LABELS.index("marginally_stable"), labels)
+    ds = xr.Dataset(
+        {"label": (("g_h", name), labels.astype(np.int8),
+                   {"flag_values": list(range(len(LABELS))), "flag_meanings": " ".join(LABELS)})}
+        | {k: ((name,), v) for k, v in lines.items()},
+        coords={"g_h": g, name: second},
+        attrs={"plane": plane, "labels": " ".join(LABELS)},
+    )
+    return ds
+
+
+def network_diagram(plane: str, g: Sequence[float], second: Sequence[float], *, base: ModelParams,
+                    n: int, seeds: int, t_run: float, out, executor=None, workers: int = 2,
+                    progress=None, base_seed: int = 0):
+    """Network sweep (:func:`network_point` per (g_h, second axis, repeat)) as an xarray Dataset
+    with lambda_max, its standard error, mean h^2 of both initial states and the label; points
+    are stored under ``out``/networks and a rerun resumes. Failed points are NaN / ``error``."""
+    import xarray as xr
+
+    from .sweeps import plan, run_sweep
+
+    if plane not in PLANES:
+        raise ValueError(f"plane must be one of {PLANES}, got {plane!r}")
+    g = _axis("g_h", g)
+    name = plane.split("-")[1]
+    second = _axis(name, second)
+    if n < 2 or seeds < 1:
+        raise ValueError(f"need n >= 2 and seeds >= 1, got n={n}, seeds={seeds}")
+    fixed = {"alpha_r": base.alpha_r, "beta_r": base.beta_r, "alpha_z": base.alpha_z,
+             "beta_z": base.beta_z, "n": int(n), "t_run": float(t_run)}
+    grid = [(i, j, k) for i in range(g.size) for j in range(second.size) for k in range(seeds)]
+    pts = [fixed | {"g_h": float(g[i]), name: float(second[j])} for i, j, k in grid]
+    pts = [p | {"repeat": k} for p, (_, _, k) in zip(pts, grid)]
+    res = run_sweep(_network_point_repeat, plan(_network_point_repeat, pts, base_seed),
+                    f"{out}/networks", executor=executor, workers=workers, progress=progress,
+                    desc="network points")
+    shape = (g.size, second.size, seeds)
+    data = {k: np.full(shape, np.nan) for k in ("lambda_max", "lambda_max_stderr", "mean_h2_large",
+                                                 "mean_h2_small")}
+    label = np.full(shape, "error", dtype=object)
+    for (i, j, k), rec in zip(grid, res.records):
+        if rec["status"] == "ok":
+            for key in data:
+                data[key][i, j, k] = np.nan if rec["result"][key] is None else rec["result"][key]
+            label[i, j, k] = rec["result"]["label"]
+    dims = ("g_h", name, "repeat")
+    ds = xr.Dataset({k: (dims, v) for k, v in data.items()}
+                    | {"label": (dims, label.astype(str))},
+                    coords={"g_h": g, name: second, "repeat": np.arange(seeds)},
+                    attrs={"plane": plane, "n": int(n), "t_run": float(t_run),
+                           "failed_points": res.failed})
+    return ds, res
+
+
+def _network_point_repeat(*, repeat: int, **kwargs) -> dict:
+    """:func:`network_point` with a ``repeat`` index (independent networks at one grid point)."""
+    return network_point(**kwargs)
+
+
+_COLORS = ("#d9ead3", "#fff2cc", "#f4cccc", "#cc4125", "#9fc5e8", "#eeeeee")
+
+
+def plot_phase(theory_ds, network_ds=None, path="phase.png"):
+    """Theory labels as coloured regions with the critical lines, network labels as markers."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    name = theory_ds.attrs["plane"].split("-")[1]
+    g, a = theory_ds["g_h"].values, theory_ds[name].values
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    ax.pcolormesh(g, a, theory_ds["label"].values.T, cmap=ListedColormap(_COLORS), vmin=-0.5,
+                  vmax=len(LABELS) - 0.5, shading="nearest")
+    for key, style in (("g_instability", "k-"), ("g_topological", "g--"), ("g_chaos", "r:")):
+        ax.plot(theory_ds[key].values, a, style, lw=1.5, label=key)
+    handles = [Patch(color=c, label=lab) for c, lab in zip(_COLORS, LABELS)]
+    if network_ds is not None:
+        marks = {"stable": "o", "fixed_points": "s", "bistable": "D", "chaotic": "^", "error": "x"}
+        lab = network_ds["label"].values
+        for text, m in marks.items():
+            share = (lab == text).mean(axis=2)
+            i, j = np.nonzero(share > 0)
+            if i.size:
+                ax.scatter(g[i], a[j], marker=m, s=18, facecolors="none", edgecolors="k", lw=0.8,
+                           label=f"networks: {text}")
+    ax.set_xlabel("g_h")
+    ax.set_ylabel(name)
+    ax.set_title(f"phase diagram ({theory_ds.attrs['plane']})")
+    leg1 = ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.add_artist(leg1)
+    ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(1.01, 0.0))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+__all__ = ["PLANES", "LABELS", "parse_axis", "lines_point", "label_gains", "marginal_mask",
+           "network_point", "theory_diagram", "network_diagram", "plot_phase"]

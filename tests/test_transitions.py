@@ -78,3 +78,19 @@ def test_g_chaos_constant_gates_is_the_dmft_onset(params):
 def test_g_chaos_unknown_with_fluctuating_gates():
     t = tr.transitions(ModelParams.gated(1.0, alpha_r=20.0))
     assert t.g_chaos is None and t.discontinuous is None
+
+
+@pytest.mark.parametrize("g_h, alpha_r, beta_r", [(4.0, 2.0, 2.0), (1.5, 5.0, 0.0), (3.0, 0.5, 1.0)])
+def test_critical_output_gate_input_opens_the_gates_to_gain_one(g_h, alpha_r, beta_r):
+    """g_h sigma_r(alpha_r I_c - beta_r) = 1  <=>  I_c = (beta_r - log(g_h - 1)) / alpha_r."""
+    p = ModelParams.gated(g_h, alpha_r=alpha_r, beta_r=beta_r)
+    i_c = tr.critical_output_gate_input(p)
+    assert i_c == pytest.approx((beta_r - math.log(g_h - 1.0)) / alpha_r, abs=1e-11)
+    assert tr.g_instability(p.replace(I_r=i_c)) == pytest.approx(g_h, rel=1e-10)
+
+
+def test_critical_output_gate_input_edge_cases():
+    assert tr.critical_output_gate_input(ModelParams.gated(0.9, alpha_r=2.0)) is None  # never
+    assert tr.critical_output_gate_input(ModelParams.gated(4.0, alpha_r=2.0, beta_r=-200.0)) == -math.inf
+    with pytest.raises(ValueError, match="alpha_r > 0"):
+        tr.critical_output_gate_input(ModelParams.gated(4.0))

@@ -119,18 +119,24 @@ def marginal_mask(g: np.ndarray, alpha_z: np.ndarray, base: ModelParams) -> np.n
 
 
 def network_point(*, g_h: float, alpha_r: float = 0.0, beta_r: float = 0.0, alpha_z: float = 0.0,
-                  beta_z: float = 0.0, n: int = 200, t_run: float = 100.0,
-                  t_transient: float = 50.0, dt: float = 0.05, seed: int = 0) -> dict:
+                  beta_z: float = 0.0, I_h: float = 0.0, I_r: float = 0.0, model: str = "gated",
+                  n: int = 200, t_run: float = 100.0, t_transient: float = 50.0, dt: float = 0.05,
+                  seed: int = 0) -> dict:
     """One network sweep point: lambda_max from a large initial state, decay of a small one.
 
     Notes
     -----
     lambda_max: QR estimate (k = 1) after ``t_transient`` from h ~ N(0, 1), over ``t_run`` in 5
-    blocks (its standard error from the blocks). The small state h ~ N(0, SMALL^2) is integrated
+    blocks (its standard error from the blocks); constant inputs I_h, I_r (``model`` "gated" or
+    "additive", which ignores the gate arguments). The small state h ~ N(0, SMALL^2) is integrated
     for t_transient + t_run; it has decayed when mean h^2 < DECAYED (linear stability of the
     quiescent state over that time).
     """
-    params = ModelParams.gated(g_h, alpha_r=alpha_r, beta_r=beta_r, alpha_z=alpha_z, beta_z=beta_z)
+    if model == "additive":
+        params = ModelParams.additive(g_h, I_h=I_h)
+    else:
+        params = ModelParams.gated(g_h, alpha_r=alpha_r, beta_r=beta_r, alpha_z=alpha_z,
+                                   beta_z=beta_z, I_h=I_h, I_r=I_r)
     net = GatedNetwork(params, n, seed=seed)
     big = lyapunov_spectrum(net, 1, dt=dt, t_transient=t_transient, t_frame_transient=10.0,
                             t_run=t_run, n_blocks=5, y0=net.initial_state(1.0))

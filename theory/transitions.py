@@ -20,6 +20,7 @@ otherwise they are None.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,6 +93,33 @@ def g_instability(params: ModelParams, *, xtol: float = 1e-13) -> float | None:
     return float(brentq(lambda g: F0_quiescent(params, g) - 1.0, 0.0, hi, xtol=xtol, rtol=1e-15))
 
 
+def critical_output_gate_input(params: ModelParams, *, i_max: float = 50.0,
+                               xtol: float = 1e-13) -> float | None:
+    """Static input I_r to the output gates at which the quiescent state of ``params`` (its g_h)
+    loses stability: F(0; I_r) = 1 at D = 0; None if no I_r in [-i_max, i_max] does it.
+
+    Notes
+    -----
+    F(0)|_{D=0} = phi'(0)^2 sigma_r(I_r)^2 (beta_h = I_h = 0) grows with I_r for alpha_r > 0: an
+    input that opens the output gates raises the effective gain g_h sigma_r(alpha_r I_r - beta_r)
+    through 1, so a stable network becomes unstable (and chaotic: input-induced chaos). Root of
+    F0_quiescent in I_r by Brent's method.
+    """
+    if not params.is_gated or params.alpha_r <= 0:
+        raise ValueError("input-induced instability needs a gated model with alpha_r > 0")
+    if not zero_is_fixed_point(params.replace(I_r=0.0)):
+        return None
+
+    def f(i_r):
+        return F0_quiescent(params.replace(I_r=float(i_r))) - 1.0
+
+    if f(-i_max) > 0:
+        return -math.inf  # already unstable with closed gates
+    if f(i_max) < 0:
+        return None
+    return float(brentq(f, -i_max, i_max, xtol=xtol, rtol=1e-15))
+
+
 def g_topological(params: ModelParams, *, xtol: float = 1e-9, n_grid: int = 48,
                   tol: float = DEFAULT_TOL) -> tuple[float | None, bool | None, float | None]:
     """Smallest g_h with nonzero fixed points; (g, appears_by_saddle_node, delta_h there).
@@ -149,4 +177,4 @@ def transitions(params: ModelParams) -> Transitions:
 
 
 __all__ = ["Transitions", "transitions", "g_instability", "g_topological", "F0_quiescent",
-           "zero_is_fixed_point"]
+           "zero_is_fixed_point", "critical_output_gate_input"]

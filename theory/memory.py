@@ -39,7 +39,7 @@ import numpy as np
 from scipy.special import logit
 
 from .errors import ConvergenceError
-from .fixed_points import find_fixed_points, fixed_point_eigenvalues
+from .fixed_points import find_fixed_points, fixed_point_eigenvalues  # noqa: F401 (re-exported)
 from .gates import sigmoid
 from .integrators import n_steps, step
 from .network import GatedNetwork
@@ -339,7 +339,7 @@ def readout(ms: MarginalState, h: np.ndarray, u: np.ndarray) -> np.ndarray:
 def run_protocol(ms: MarginalState, t_max: float, *, u: np.ndarray | None = None, state_pulses=(),
                  gated_pulses=(), gate_inputs=(), batch: int = 1, dt: float = 0.05,
                  record_every: int = 10, noise: float = 0.0, noise_seed: int = 0,
-                 progress: bool | None = None) -> Run:
+                 y0: np.ndarray | None = None, progress: bool | None = None) -> Run:
     """Integrate the network from its fixed point with pulses and gate inputs; record m(t).
 
     Parameters
@@ -352,6 +352,7 @@ def run_protocol(ms: MarginalState, t_max: float, *, u: np.ndarray | None = None
     gate_inputs : GateInput(s) added to the z equation (the model's I^z)
     batch : number of trials B (pulse amplitudes may be (K, B))
     noise : std of additive white noise on h (Euler-Maruyama, outside the gate)
+    y0 : initial state (3, N, batch); default the fixed point in every trial
 
     Notes
     -----
@@ -372,7 +373,12 @@ def run_protocol(ms: MarginalState, t_max: float, *, u: np.ndarray | None = None
             raise ValueError(f"pulse amplitudes of shape (K, B) need B = batch = {batch}")
     u = ms.direction() if u is None else np.asarray(u, float)
     driven = _Driven(ms.network, sp, gp, gi)
-    y = np.repeat(ms.state[:, :, None], batch, axis=2)
+    if y0 is None:
+        y = np.repeat(ms.state[:, :, None], batch, axis=2)
+    else:
+        y = ms.network.check_state(y0, "y0").copy()
+        if y.shape != (3, ms.n, batch):
+            raise ValueError(f"y0 must have shape (3, {ms.n}, {batch}), got {y.shape}")
     rng = np.random.default_rng(np.random.SeedSequence([ms.network.seed, 11, int(noise_seed)]))
     n_rec = steps // record_every + 1
     m = np.empty((n_rec, batch))
@@ -490,36 +496,71 @@ STORE_ONSET, STORE_DURATION = 0.5, 0.5
 
 
 def memory_trace(ms: MarginalState, t_hold: float, *, u=None, amplitude: float = 0.1, dt: float = 0.1,
-                 record_every: int = 5, noise: float = 0.0, noise_seed: int = 0, batch: int = 1):
+                 record_every: int = 5, noise: float = 0.0, noise_seed: int = 0, batch: int = 1,
+                 return_start: bool = False):
     """Store a state pulse of area ``amplitude`` along u, then hold for ``t_hold``.
 
-    Returns (t, m): times since the end of the pulse and the readout m(t) (shape (n, batch)).
+    Returns (t, m): times since the end of the pulse and the readout m(t) (shape (n, batch)); with
+    ``return_start`` also the state (3, N, batch) at the end of the pulse.
     """
     u = ms.direction() if u is None else u
     pulses = PulseTrain([STORE_ONSET], [amplitude], STORE_DURATION, u)
     end = STORE_ONSET + STORE_DURATION
-    run = run_protocol(ms, end + t_hold, u=u, state_pulses=pulses, dt=dt, record_every=record_every,
-                       noise=noise, noise_seed=noise_seed, batch=batch)
-    keep = run.t >= end - 1e-9
-    return run.t[keep] - end, run.readout[keep]
+    first = run_protocol(ms, end, u=u, state_pulses=pulses, dt=dt, record_every=1, noise=noise,
+                         noise_seed=noise_seed, batch=batch)
+    run = run_protocol(ms, t_hold, u=u, dt=dt, record_every=record_every, noise=noise,
+                       noise_seed=noise_seed + 1, batch=batch, y0=first.final)
+    return (run.t, run.readout, first.final) if return_start else (run.t, run.readout)
+
+
+def linear_trace(ms: MarginalState, dx0: np.ndarray, t_hold: float, *, u=None, dt: float = 0.1,
+                 record_every: int = 5):
+    """Readout of the linearised dynamics d(dx)/dt = Jac(x*) dx from dx0 (3, N).
+
+    Notes
+    -----
+    The exact Jacobian at the fixed point (theory.jacobian.Linearization, applied matrix-free)
+    integrated by RK4: the response of the slow modes and their (non-orthogonal) eigenvectors,
+    with no approximation beyond linearisation.
+    """
+    u = ms.direction() if u is None else u
+    lin = ms.network.linearize(0.0, ms.state)
+
+    class _Lin:
+        def vector_field(self, t, v):
+            return lin.apply(v)
+
+    steps = n_steps(t_hold, dt, "t_hold")
+    v = np.array(dx0, float)
+    out = [float(u @ v[0]) / float(u @ u)]
+    for i in range(steps):
+        v = step(_Lin(), i * dt, v, dt)
+        if (i + 1) % record_every == 0:
+            out.append(float(u @ v[0]) / float(u @ u))
+    return dt * record_every * np.arange(len(out)), np.array(out)
 
 
 def memory_time(ms: MarginalState, t_hold: float = 200.0, *, u=None, amplitude: float = 0.1,
-                dt: float = 0.1) -> dict:
+                dt: float = 0.1, linear: bool = False) -> dict:
     """Measured time for a stored trace to fall to 1/e, with the leak-only predictions.
 
     Returns a dict: ``measured`` (inf if the trace stays above 1/e for t_hold), ``theory``
     (population, :func:`memory_curve_theory`), ``network`` (the network's own s_z(z_j*)), the
-    curves and the stored value m(0+) / amplitude.
+    curves and the stored value m(0+) / amplitude; with ``linear`` also the time of the exact
+    linearisation started from the same post-pulse state (:func:`linear_trace`).
     """
     u = ms.direction() if u is None else u
-    t, m = memory_trace(ms, t_hold, u=u, amplitude=amplitude, dt=dt)
+    t, m, start = memory_trace(ms, t_hold, u=u, amplitude=amplitude, dt=dt, return_start=True)
     m = m[:, 0]
     th = memory_curve_theory(ms.params, ms.branch, t, ms.memory_threshold)
     nw = memory_curve_network(ms, u, t)
-    return {"measured": crossing_time(t, m), "theory": crossing_time(t, th),
-            "network": crossing_time(t, nw), "t": t, "m": m / m[0], "m_theory": th,
-            "m_network": nw, "stored": float(m[0] / amplitude)}
+    out = {"measured": crossing_time(t, m), "theory": crossing_time(t, th),
+           "network": crossing_time(t, nw), "t": t, "m": m / m[0], "m_theory": th,
+           "m_network": nw, "stored": float(m[0] / amplitude)}
+    if linear:
+        _, ml = linear_trace(ms, start[:, :, 0] - ms.state, t_hold, u=u, dt=dt)
+        out["linear"], out["m_linear"] = crossing_time(t, ml), ml / ml[0]
+    return out
 
 
 def integration_trials(ms: MarginalState, n_pulses: int, size: float, n_trials: int = 16, *,
@@ -596,4 +637,4 @@ __all__ = ["DEFAULT_PARAMS", "MarginalState", "marginal_state", "slow_mode_count
            "PulseTrain", "GateInput", "Run", "run_protocol", "readout", "fit_linear_readout",
            "memory_curve_theory", "memory_curve_network", "reset_curve_theory",
            "reset_curve_population", "crossing_time", "memory_trace", "memory_time",
-           "integration_trials", "reset_trace", "reset_time"]
+           "integration_trials", "reset_trace", "reset_time", "linear_trace"]

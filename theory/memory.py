@@ -161,7 +161,8 @@ def marginal_state(params: ModelParams = DEFAULT_PARAMS, n: int = 300, seed: int
     params : ModelParams
         Gated model with alpha_z > 0 and constant scalar inputs.
     n, seed : network size and coupling seed.
-    n_starts : random Newton starts (theory.fixed_points.find_fixed_points).
+    n_starts : random Newton starts (theory.fixed_points.find_fixed_points); if none lands on
+        the branch, 4 n_starts further starts are tried.
 
     Raises
     ------
@@ -184,9 +185,13 @@ def marginal_state(params: ModelParams = DEFAULT_PARAMS, n: int = 300, seed: int
     key = (_fp_key(params), n, int(seed), int(n_starts))
     if key not in _STATE_CACHE:
         net0 = GatedNetwork(params.replace(alpha_z=0.0, beta_z=0.0), n, seed=seed)
-        fps, _ = find_fixed_points(net0, n_starts, seed=0, eigenvalues=False)
         target = branch.delta_h
-        fps = [f for f in fps if 0.5 * target < f.delta_h < 2.0 * target]
+        fps = []
+        for attempt, starts in enumerate((n_starts, 4 * n_starts)):  # retry with more starts
+            found, _ = find_fixed_points(net0, starts, seed=attempt, eigenvalues=False)
+            fps = [f for f in found if 0.5 * target < f.delta_h < 2.0 * target]
+            if fps:
+                break
         if not fps:
             raise ConvergenceError(f"no Newton fixed point near the branch Delta_h = {target:.4g} "
                                    f"(N = {n}, seed = {seed})", [])

@@ -230,7 +230,8 @@ MOVED = {"g_h = 2.2": BASE.replace(g_h=2.2), "g_h = 2.8": BASE.replace(g_h=2.8),
 
 
 def moved_data(n, seeds, alpha_z=20.0, s_max=1e-3) -> dict:
-    """Integration error (k = 4, size 0.1) and max Re of the non-slow eigenvalues per moved point."""
+    """Integration error (k = 4, size 0.1) and the largest real part of the Jacobian eigenvalues
+    (the growth rate of the weak finite-alpha_z instability, if any) per moved point."""
     out = {}
     for name, p in MOVED.items():
         p = p.replace(alpha_z=alpha_z, beta_z=p.beta_z * alpha_z / 10.0)
@@ -242,7 +243,7 @@ def moved_data(n, seeds, alpha_z=20.0, s_max=1e-3) -> dict:
                 continue
             errs.append(mem.integration_trials(ms, 4, 0.1, 8, dt=0.1, seed=s)["relative_error"])
             ev = mem.fixed_point_eigenvalues(ms.network, ms.state)[: 2 * n]
-            edges.append(float(np.max(ev.real[np.abs(ev) > 1e-2])))
+            edges.append(float(np.max(ev.real)))
         out[name] = {"error": np.array(errs), "edge": np.array(edges)}
     return out
 
@@ -264,18 +265,21 @@ def check_robustness(ctx) -> list[CheckResult]:
         "limit. Tolerance 3 x max(seed SE, sqrt(2/B)/sqrt(seeds)).")]
     mv = moved_data(n, seeds)
     base = integration_data(n, seeds, (4,), (0.1,), n_trials=8)["proj"].ravel()
-    limit = float(np.mean(base) + 3 * np.std(base, ddof=1) * 10)
     worst = max(float(np.max(v["error"])) for v in mv.values() if v["error"].size)
     edge = max(float(np.max(v["edge"])) for v in mv.values() if v["edge"].size)
+    horizon = 100.0  # duration of the longest protocol here: growth e^{max Re * horizon} ~ 1
     rows.append(CheckResult(
         f"no fine-tuning: integration at moved parameters (N = {n})",
-        f"error < 1%, non-slow eigenvalues Re < 0", f"worst error {worst:.3g}, max Re {edge:.3g}",
-        "every point and seed", bool(worst < 0.01 and edge < 0),
+        "error < 1%, max Re lambda < 1e-3", f"worst error {worst:.3g}, max Re {edge:.3g}",
+        "every point and seed", bool(worst < 0.01 and edge < 1.0 / horizon / 10),
         "k = 4 pulses of area U(-0.1, 0.1), alpha_z = 20, readout on s_z(z*) < 1e-3 units. Points: "
-        + "; ".join(f"{k}: errors {np.round(v['error'], 4).tolist()}, max Re (|lambda| > 0.01) "
-                    f"{np.round(v['edge'], 4).tolist()}" for k, v in mv.items())
+        + "; ".join(f"{k}: errors {np.round(v['error'], 4).tolist()}, max Re lambda "
+                    f"{np.array2string(v['edge'], precision=2)}" for k, v in mv.items())
         + f". Base point errors {np.round(base, 4).tolist()}. The 1% bound is a design criterion "
-          "(an integrator good to 1% over 4 pulses), not a theory tolerance."))
+          "(an integrator good to 1% over 4 pulses), not a theory tolerance; max Re lambda < 1e-3 means "
+          "any residual instability (theory: right edge x* > 0 but tiny at finite alpha_z) grows by "
+          "less than 10% over 100 time units. Points where Newton found no fixed point on the "
+          "branch are skipped (listed with fewer seeds)."))
     return rows
 
 

@@ -610,36 +610,78 @@ def integration_trials(ms: MarginalState, n_pulses: int, size: float, n_trials: 
 
 
 def reset_trace(ms: MarginalState, strength: float, *, u=None, amplitude: float = 0.1,
-                duration: float = 20.0, hold: float = 2.0, dt: float = 0.05, record_every: int = 2):
+                duration: float = 20.0, hold: float = 2.0, dt: float = 0.05, record_every: int = 2,
+                return_start: bool = False):
     """Store a trace, hold, then apply I^z = ``strength`` to every unit for ``duration``.
 
     Returns (t, d): time since the reset onset and the trace d(t) = m_stored - m_reference (the
-    same network and reset without the stored pulse), normalised to d(0) = 1.
+    same network and reset without the stored pulse), normalised to d(0) = 1; with
+    ``return_start`` also the state difference (3, N) stored - reference at the reset onset.
     """
     u = ms.direction() if u is None else u
     pulses = PulseTrain([STORE_ONSET], [[amplitude, 0.0]], STORE_DURATION, u)
     t_on = STORE_ONSET + STORE_DURATION + hold
-    gate = GateInput(t_on, duration, strength)
-    run = run_protocol(ms, t_on + duration, u=u, batch=2, state_pulses=pulses, gate_inputs=gate,
-                       dt=dt, record_every=record_every)
-    keep = run.t >= t_on - 1e-9
-    d = run.readout[keep, 0] - run.readout[keep, 1]
-    return run.t[keep] - t_on, d / d[0]
+    first = run_protocol(ms, t_on, u=u, batch=2, state_pulses=pulses, dt=dt, record_every=1)
+    gate = GateInput(0.0, duration, strength)
+    run = run_protocol(ms, duration, u=u, batch=2, gate_inputs=gate, dt=dt, record_every=record_every,
+                       y0=first.final)
+    d = run.readout[:, 0] - run.readout[:, 1]
+    if return_start:
+        return run.t, d / d[0], first.final[:, :, 0] - first.final[:, :, 1]
+    return run.t, d / d[0]
 
 
-def reset_time(ms: MarginalState, strength: float, *, u=None, duration: float = 20.0, **kw) -> dict:
-    """Measured time for the trace to fall to 1/e under a reset of given strength, with the
-    leak-only predictions from the network's z_j* and from the population (static MFT)."""
+def reset_linear_trace(ms: MarginalState, strength: float, dx0: np.ndarray, duration: float, *,
+                       u=None, dt: float = 0.05, record_every: int = 2):
+    """Readout of the dynamics linearised around the reference reset trajectory.
+
+    Notes
+    -----
+    Without a stored trace the reset leaves h = h*, r = r* and drives z(t) = z* + R(1 - e^{-t/tau_z})
+    exactly (Jz phi(h*) = z*). A stored deviation dx obeys d(dx)/dt = Jac(x_ref(t)) dx to first
+    order (theory.jacobian, RK4 with the Jacobian at each stage time): the leak of every opened
+    unit together with the couplings among units, with no approximation beyond linearisation.
+    """
     u = ms.direction() if u is None else u
-    t, d = reset_trace(ms, strength, u=u, duration=duration, **kw)
+    p = ms.params
+
+    class _Lin:
+        def vector_field(self, t, v):
+            ref = ms.state.copy()
+            ref[1] = ms.state[1] + strength * (1.0 - math.exp(-t / p.tau_z))
+            return ms.network.linearize(t, ref).apply(v)
+
+    steps = n_steps(duration, dt, "duration")
+    v = np.array(dx0, float)
+    out = [float(u @ v[0])]
+    for i in range(steps):
+        v = step(_Lin(), i * dt, v, dt)
+        if (i + 1) % record_every == 0:
+            out.append(float(u @ v[0]))
+    out = np.array(out)
+    return dt * record_every * np.arange(out.size), out / out[0]
+
+
+def reset_time(ms: MarginalState, strength: float, *, u=None, duration: float = 20.0,
+               linear: bool = False, **kw) -> dict:
+    """Measured time for the trace to fall to 1/e under a reset of given strength, with the
+    leak-only predictions from the network's z_j* and from the population (static MFT); with
+    ``linear`` also the time of the linearisation around the reference reset trajectory."""
+    u = ms.direction() if u is None else u
+    t, d, dx0 = reset_trace(ms, strength, u=u, duration=duration, return_start=True, **kw)
     net = reset_curve_theory(ms.params, ms.state[1], u**2, strength, t)
     pop = reset_curve_population(ms.params, ms.branch, strength, t, ms.memory_threshold)
-    return {"measured": crossing_time(t, d), "network": crossing_time(t, net),
-            "theory": crossing_time(t, pop), "t": t, "d": d, "d_network": net, "d_theory": pop}
+    out = {"measured": crossing_time(t, d), "network": crossing_time(t, net),
+           "theory": crossing_time(t, pop), "t": t, "d": d, "d_network": net, "d_theory": pop}
+    if linear:
+        _, dl = reset_linear_trace(ms, strength, dx0, duration, u=u, dt=kw.get("dt", 0.05),
+                                   record_every=kw.get("record_every", 2))
+        out["linear"], out["d_linear"] = crossing_time(t, dl), dl
+    return out
 
 
 __all__ = ["DEFAULT_PARAMS", "MarginalState", "marginal_state", "slow_mode_count", "predicted_slow_fraction",
            "PulseTrain", "GateInput", "Run", "run_protocol", "readout", "fit_linear_readout",
            "memory_curve_theory", "memory_curve_network", "reset_curve_theory",
            "reset_curve_population", "crossing_time", "memory_trace", "memory_time",
-           "integration_trials", "reset_trace", "reset_time", "linear_trace"]
+           "integration_trials", "reset_trace", "reset_time", "linear_trace", "reset_linear_trace"]

@@ -149,7 +149,8 @@ runs = {
 }
 frozen_units = np.nonzero(strict.memory)[0][:3]
 active_units = np.nonzero(strict.s_z > 0.9)[0][:3]
-traj = mem.run_protocol(strict, T, u=u, state_pulses=train, dt=0.05, record_every=2)
+traj = mem.run_protocol(strict, T, u=u, state_pulses=train, dt=0.05, record_every=2,
+                        record_units=np.r_[frozen_units, active_units])
 fig, axes = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
 tt = runs["state route"].t
 axes[0].step(np.r_[0, onsets + 0.5, T], np.r_[0, np.cumsum(amps), amps.sum()], where="post", color="k",
@@ -158,20 +159,8 @@ for name, r in runs.items():
     axes[0].plot(r.t, r.readout[:, 0], label=name)
 axes[0].set_ylabel("readout m(t)")
 axes[0].legend(fontsize=8)
-# unit traces: re-run recording the full state every 0.1
-ys, y = [], np.repeat(strict.state[:, :, None], 1, axis=2)
-drv = mem._Driven(strict.network, (train,), (), ())
-from theory.integrators import step  # noqa: E402
-
-for i in range(int(T / 0.05)):
-    y = step(drv, i * 0.05, y, 0.05)
-    ys.append(y[0, :, 0].copy())
-ys = np.array(ys) - strict.state[0]
-tgrid = 0.05 * np.arange(1, len(ys) + 1)
-for j in frozen_units:
-    axes[1].plot(tgrid, ys[:, j], color="C0", lw=1)
-for j in active_units:
-    axes[1].plot(tgrid, ys[:, j], color="C3", lw=1)
+for i in range(traj.units.shape[1]):
+    axes[1].plot(traj.t, traj.units[:, i, 0], color="C0" if i < frozen_units.size else "C3", lw=1)
 axes[1].plot([], [], color="C0", label="frozen units")
 axes[1].plot([], [], color="C3", label="active units")
 axes[1].set_xlabel("t")

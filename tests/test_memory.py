@@ -136,6 +136,14 @@ def test_run_protocol_errors_and_noise_reproducibility(ms):
         mem.run_protocol(ms, 1.0, state_pulses=mem.PulseTrain([0.1], [1.0], 0.1, np.ones(3)))
     with pytest.raises(ValueError, match="batch"):
         mem.run_protocol(ms, 1.0, batch=2, state_pulses=mem.PulseTrain([0.1], [[1.0, 1.0, 1.0]], 0.1, ms.direction()))
+    with pytest.raises(ValueError, match="record_units"):
+        mem.run_protocol(ms, 1.0, record_units=[N])
+    u = ms.direction()
+    frozen = np.nonzero(u)[0][:2]
+    r = mem.run_protocol(ms, 2.0, u=u, state_pulses=mem.PulseTrain([0.5], [0.2], 0.5, u), record_units=frozen)
+    assert r.units.shape == (r.t.size, 2, 1) and np.all(r.units[0] == 0)
+    # frozen units (z* < 0, alpha_z = 10) move by ~ area * u_j during the pulse and then hold
+    np.testing.assert_allclose(r.units[-1, :, 0], 0.2 * u[frozen], rtol=0.2)
     a = mem.memory_trace(ms, 2.0, amplitude=0.0, noise=0.1, noise_seed=4, batch=2)[1]
     b = mem.memory_trace(ms, 2.0, amplitude=0.0, noise=0.1, noise_seed=4, batch=2)[1]
     c = mem.memory_trace(ms, 2.0, amplitude=0.0, noise=0.1, noise_seed=5, batch=2)[1]

@@ -301,12 +301,14 @@ class GateInput:
 # ---- protocols ------------------------------------------------------------------------------
 @dataclass
 class Run:
-    """Result of :func:`run_protocol`: readout m(t) (n_rec, B), times, final states (3, N, B)."""
+    """Result of :func:`run_protocol`: readout m(t) (n_rec, B), times, final states (3, N, B) and
+    h - h* of the recorded units (n_rec, n_units, B)."""
 
     t: np.ndarray
     readout: np.ndarray
     final: np.ndarray
     meta: dict = field(default_factory=dict)
+    units: np.ndarray | None = None
 
 
 class _Driven:
@@ -344,7 +346,7 @@ def readout(ms: MarginalState, h: np.ndarray, u: np.ndarray) -> np.ndarray:
 def run_protocol(ms: MarginalState, t_max: float, *, u: np.ndarray | None = None, state_pulses=(),
                  gated_pulses=(), gate_inputs=(), batch: int = 1, dt: float = 0.05,
                  record_every: int = 10, noise: float = 0.0, noise_seed: int = 0,
-                 y0: np.ndarray | None = None, progress: bool | None = None) -> Run:
+                 y0: np.ndarray | None = None, record_units=(), progress: bool | None = None) -> Run:
     """Integrate the network from its fixed point with pulses and gate inputs; record m(t).
 
     Parameters
@@ -358,6 +360,7 @@ def run_protocol(ms: MarginalState, t_max: float, *, u: np.ndarray | None = None
     batch : number of trials B (pulse amplitudes may be (K, B))
     noise : std of additive white noise on h (Euler-Maruyama, outside the gate)
     y0 : initial state (3, N, batch); default the fixed point in every trial
+    record_units : indices of units whose h - h* is recorded (``Run.units``)
 
     Notes
     -----
@@ -388,6 +391,11 @@ def run_protocol(ms: MarginalState, t_max: float, *, u: np.ndarray | None = None
     n_rec = steps // record_every + 1
     m = np.empty((n_rec, batch))
     m[0] = readout(ms, y[0], u)
+    idx = np.asarray(record_units, dtype=int)
+    if idx.size and (idx.min() < 0 or idx.max() >= ms.n):
+        raise ValueError(f"record_units must lie in [0, {ms.n})")
+    traces = np.empty((n_rec, idx.size, batch))
+    traces[0] = y[0, idx] - ms.state[0, idx, None]
     with progress_bar(steps, "memory protocol", progress) as bar:
         for i in range(steps):
             y = step(driven, i * dt, y, dt)
@@ -395,10 +403,11 @@ def run_protocol(ms: MarginalState, t_max: float, *, u: np.ndarray | None = None
                 y[0] += noise * math.sqrt(dt) * rng.standard_normal(y[0].shape)
             if (i + 1) % record_every == 0:
                 m[(i + 1) // record_every] = readout(ms, y[0], u)
+                traces[(i + 1) // record_every] = y[0, idx] - ms.state[0, idx, None]
             bar.update()
     if not np.all(np.isfinite(y)):
         raise ConvergenceError("state diverged (non-finite) during the protocol", [])
-    return Run(dt * record_every * np.arange(n_rec), m, y, {"dt": dt, "u": u})
+    return Run(dt * record_every * np.arange(n_rec), m, y, {"dt": dt, "u": u}, traces)
 
 
 # ---- readouts -------------------------------------------------------------------------------

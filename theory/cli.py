@@ -236,6 +236,45 @@ def cmd_phase(args) -> dict:
     return result
 
 
+def cmd_memory(args) -> dict:
+    from . import memory as mem
+
+    values = {k: getattr(args, k) for k in _MODEL_OPTIONS if getattr(args, k) is not None}
+    defaults = mem.DEFAULT_PARAMS.as_dict()
+    params = ModelParams.from_dict({**{k: defaults[k] for k in ("g_h", "alpha_r", "alpha_z")}, **values,
+                                    "model": args.model})
+    for name, value, low in (("--eps", args.eps, 0.0), ("--s-max", args.s_max, 0.0)):
+        if not (low < value < 1):
+            raise ValueError(f"{name} must be in (0, 1), got {value}")
+    for name, value in (("--t-hold", args.t_hold), ("--reset-strength", args.reset_strength),
+                        ("--pulse-size", args.pulse_size), ("--dt", args.dt)):
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a finite number > 0, got {value}")
+    if args.pulses < 1:
+        raise ValueError(f"--pulses must be an integer >= 1, got {args.pulses}")
+    if args.seed < 0:
+        raise ValueError(f"--seed must be an integer >= 0, got {args.seed}")
+    ms = mem.marginal_state(params, args.n, args.seed)
+    mt = mem.memory_time(ms, args.t_hold, dt=args.dt)
+    strict = ms.with_memory(args.s_max)
+    if not strict.memory.any():
+        raise ValueError(f"no unit with s_z(z*) < --s-max = {args.s_max}: raise alpha_z or --s-max")
+    integ = mem.integration_trials(strict, args.pulses, args.pulse_size, args.trials, dt=args.dt,
+                                   seed=args.seed)
+    rt = mem.reset_time(ms, args.reset_strength, dt=args.dt)
+    return {"frozen_fraction_theory": ms.frozen_fraction_theory,
+            "slow_mode_fraction": mem.slow_mode_count(ms, args.eps) / ms.n,
+            "memory_time": mt["measured"], "integration_error": integ["relative_error"],
+            "reset_time": rt["measured"],
+            "slow_mode_fraction_theory": mem.predicted_slow_fraction(params, ms.branch, args.eps),
+            "frozen_fraction_network": float(ms.memory.mean()), "F_hr0": ms.F_hr0,
+            "memory_time_theory": mt["theory"], "memory_time_network_leak": mt["network"],
+            "reset_time_theory": rt["theory"], "eps": args.eps, "s_max": args.s_max,
+            "memory_units": int(strict.memory.sum()), "pulses": args.pulses,
+            "pulse_size": args.pulse_size, "reset_strength": args.reset_strength,
+            "n": ms.n, "seed": args.seed, "params": params.provenance()}
+
+
 def cmd_reproduce(args) -> dict:
     from .validation import format_table, run_checks, write_report
 
@@ -306,6 +345,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", default=None, help="dask.distributed scheduler address (tcp://host:port)")
     p.add_argument("--workers", type=int, default=2, help="local worker processes (2)")
     p.set_defaults(func=cmd_phase)
+
+    p = sub.add_parser("memory", help="frozen units as an integrator: slow modes, memory time, "
+                                      "integration error, reset time (defaults g_h 2.5, alpha_r 1, alpha_z 10)")
+    _add_model_options(p)
+    p.add_argument("--n", type=int, default=300, help="network size (300)")
+    p.add_argument("--seed", type=int, default=0, help="coupling seed (0)")
+    p.add_argument("--dt", type=_finite, default=0.1, help="time step (0.1)")
+    p.add_argument("--eps", type=_finite, default=0.01, help="slow mode: |lambda| < eps (0.01)")
+    p.add_argument("--t-hold", type=_finite, default=200.0, help="hold time of the memory trace (200)")
+    p.add_argument("--pulses", type=int, default=4, help="pulses per integration trial (4)")
+    p.add_argument("--pulse-size", type=_finite, default=0.1, help="pulse areas ~ U(-size, size) (0.1)")
+    p.add_argument("--trials", type=int, default=16, help="integration trials (16)")
+    p.add_argument("--s-max", type=_finite, default=1e-3,
+                   help="integration uses units with s_z(z*) < s-max (1e-3)")
+    p.add_argument("--reset-strength", type=_finite, default=2.0, help="reset input I^z (2)")
+    p.set_defaults(func=cmd_memory)
 
     p = sub.add_parser("reproduce", help="run the validation checks and write reports/")
     p.add_argument("--scale", choices=("quick", "full"), default="quick")

@@ -117,6 +117,12 @@ class ReadoutLoss:
 
 # ---- the vector field from the generated kernels -----------------------------------------------
 
+def _outputs(kernel, *args, **kwargs) -> tuple:
+    """Outputs of a generated kernel as a tuple (single-output kernels return a bare array)."""
+    out = kernel(*args, **kwargs)
+    return out if len(kernel.outputs) > 1 else (out,)
+
+
 class VectorFieldKernels:
     """The network vector field and its transpose products, built from the generated kernels.
 
@@ -173,24 +179,24 @@ class VectorFieldKernels:
     def evaluate(self, t: float, y: np.ndarray):
         """(f, s, eta): the velocity (F, N), what units send (K, N) and the fields (K, N)."""
         g = self.gen
-        s = g.sends(*y, **self.kw_sends)
+        s = _outputs(g.sends, *y, **self.kw_sends)
         if self._stacked_zr and np.array_equal(s[1], s[2]):
             uu = self.net.J_zr @ s[1]
             n = self.net.n
             eta = (self.net.Jh @ s[0], uu[:n], uu[n:])
         else:
             eta = tuple(J @ sk for J, sk in zip(self.couplings, s))
-        f = np.array(g.vector_field(*y, *eta, **self._kw(self.kw_field, g.vector_field, t)))
+        f = np.array(_outputs(g.vector_field, *y, *eta, **self._kw(self.kw_field, g.vector_field, t)))
         return f, s, eta
 
     def vjp(self, t: float, y: np.ndarray, eta, w: np.ndarray):
         """(J^T w, mu, nu) at state y with fields eta for a cotangent w (F, N)."""
         g = self.gen
         F = self.n_fields
-        out = g.adjoint_terms(*y, *eta, *w, **self._kw(self.kw_adj, g.adjoint_terms, t))
+        out = _outputs(g.adjoint_terms, *y, *eta, *w, **self._kw(self.kw_adj, g.adjoint_terms, t))
         local, mu = out[:F], out[F:]
         nu = [J.T @ m for J, m in zip(self.couplings, mu)]
-        fac = g.jacobian_factors(*y, *eta, **self._kw(self.kw_jac, g.jacobian_factors, t))
+        fac = _outputs(g.jacobian_factors, *y, *eta, **self._kw(self.kw_jac, g.jacobian_factors, t))
         res = np.array(local)
         for k, b, idx in self._b_index:
             res[b] += fac[idx] * nu[k]
@@ -199,7 +205,7 @@ class VectorFieldKernels:
     def parameter_density(self, t: float, y, eta, w, nu) -> np.ndarray:
         """sum_i of d(w . f)/dtheta for every parameter (order ``self.parameters``)."""
         g = self.gen
-        dens = g.parameter_gradient_density(*y, *eta, *w, *nu,
+        dens = _outputs(g.parameter_gradient_density, *y, *eta, *w, *nu,
                                             **self._kw(self.kw_grad, g.parameter_gradient_density, t))
         return np.array([float(np.sum(d)) for d in dens])
 
@@ -430,7 +436,7 @@ def _step_back(kern, store, a, dt, method, grads_p, mus, sends):
     yb_next = None
     for i in reversed(range(len(store))):
         t_i, y_i, s_i, eta_i = store[i]
-        w_a, c_next = weights[i]
+        w_a = weights[i][0]
         kb = w_a * a
         if yb_next is not None:
             kb += weights[i][1] * yb_next

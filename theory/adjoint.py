@@ -32,9 +32,10 @@ and the coupling gradients dL/dJ^k = sum mu_k s_k^T (s_k what units send), accum
 segment with one matrix product (BLAS-3). As dt -> 0, lambda_m -> lambda(t_m) of the continuous
 adjoint -dlambda/dt = J^T lambda + dl/dx (THEORY.md section 9).
 
-Checkpointing: the forward pass stores the state every ``checkpoint_every`` steps (default
-ceil(sqrt(n))); the backward pass recomputes one segment at a time, keeping its stage states and
-fields. Memory is O(N (n / s + s)) instead of O(N n); cost is about 3 forward passes (2 with a
+Checkpointing: the forward pass (the network's own stepper, theory.integrators.step) stores the
+state every ``checkpoint_every`` steps (default ceil(sqrt(n))); the backward pass recomputes one
+segment at a time from its checkpoint with the generated kernels (equal to the stepper to
+round-off), keeping its stage states and fields. Memory is O(N (n / s + s)) instead of O(N n); cost is about 3 forward passes (2 with a
 single segment, which needs no separate forward pass).
 """
 
@@ -46,7 +47,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._generated import kwargs_for, load
-from .integrators import check_method, n_steps
+from .integrators import check_method, n_steps, step
 from .params import INPUT_FIELDS, validate_positive
 from .progress import progress_bar
 
@@ -189,24 +190,47 @@ class VectorFieldKernels:
         f = np.array(_outputs(g.vector_field, *y, *eta, **self._kw(self.kw_field, g.vector_field, t)))
         return f, s, eta
 
-    def vjp(self, t: float, y: np.ndarray, eta, w: np.ndarray):
-        """(J^T w, mu, nu) at state y with fields eta for a cotangent w (F, N)."""
+    def _kw_many(self, base, kernel, times):
+        """Keyword arguments for a batch of stages (rows) at ``times``."""
+        if not self._time_inputs:
+            return base
+        kw = dict(base)
+        for name in self._time_inputs:
+            if name in kernel.parameters:
+                kw[name] = np.stack([np.broadcast_to(self.net.input(name, t, 2), (self.net.n,)) for t in times])
+        return kw
+
+    def b_factors(self, times, y, eta) -> dict:
+        """B_kb (the factors multiplying nu_k in (J^T w)_b) at states y (F, ...) and fields eta (K, ...)."""
+        g = self.gen
+        kw = self._kw_many(self.kw_jac, g.jacobian_factors, times) if np.ndim(times) else \
+            self._kw(self.kw_jac, g.jacobian_factors, times)
+        fac = _outputs(g.jacobian_factors, *y, *eta, **kw)
+        return {(k, b): fac[idx] for k, b, idx in self._b_index}
+
+    def vjp(self, t: float, y: np.ndarray, eta, w: np.ndarray, b_factors=None):
+        """(J^T w, mu, nu) at state y with fields eta for a cotangent w (F, N).
+
+        ``b_factors`` (from :meth:`b_factors` at this state) avoids recomputing them.
+        """
         g = self.gen
         F = self.n_fields
         out = _outputs(g.adjoint_terms, *y, *eta, *w, **self._kw(self.kw_adj, g.adjoint_terms, t))
         local, mu = out[:F], out[F:]
         nu = [J.T @ m for J, m in zip(self.couplings, mu)]
-        fac = _outputs(g.jacobian_factors, *y, *eta, **self._kw(self.kw_jac, g.jacobian_factors, t))
+        if b_factors is None:
+            b_factors = self.b_factors(t, y, eta)
         res = np.array(local)
-        for k, b, idx in self._b_index:
-            res[b] += fac[idx] * nu[k]
+        for (k, b), fac in b_factors.items():
+            res[b] += fac * nu[k]
         return res, mu, nu
 
-    def parameter_density(self, t: float, y, eta, w, nu) -> np.ndarray:
-        """sum_i of d(w . f)/dtheta for every parameter (order ``self.parameters``)."""
+    def parameter_density(self, times, y, eta, w, nu) -> np.ndarray:
+        """sum over units (and stages, for batched rows) of d(w . f)/dtheta, order ``self.parameters``."""
         g = self.gen
-        dens = _outputs(g.parameter_gradient_density, *y, *eta, *w, *nu,
-                                            **self._kw(self.kw_grad, g.parameter_gradient_density, t))
+        kw = self._kw_many(self.kw_grad, g.parameter_gradient_density, times) if np.ndim(times) else \
+            self._kw(self.kw_grad, g.parameter_gradient_density, times)
+        dens = _outputs(g.parameter_gradient_density, *y, *eta, *w, *nu, **kw)
         return np.array([float(np.sum(d)) for d in dens])
 
     def step(self, t: float, y: np.ndarray, dt: float, method: str, store=None) -> np.ndarray:
@@ -285,8 +309,6 @@ def loss_value(network, y0, duration: float, dt: float, *, method: str = "rk4", 
 
     Used as the independent reference for finite-difference checks of :func:`adjoint_gradient`.
     """
-    from .integrators import step
-
     check_method(method)
     _check_losses(loss, terminal_loss)
     dt = validate_positive("dt", dt)
@@ -368,7 +390,7 @@ def adjoint_gradient(network, y0, duration: float, dt: float = 0.05, *, method: 
             for m in range(steps):
                 if m in starts:
                     checkpoints[m] = y
-                y = kern.step(times[m], y, dt, method)
+                y = step(network, times[m], y, dt, method)
                 if loss is not None:
                     total += dt * loss.value(times[m + 1], y)
                 bar.update()
@@ -405,18 +427,18 @@ def adjoint_gradient(network, y0, duration: float, dt: float = 0.05, *, method: 
                 lam_norm[:, steps] = np.linalg.norm(lam, axis=1)
                 if steps in record:
                     snapshots[steps] = lam.copy()
-            mus, sends = ([[] for _ in range(K)], [[] for _ in range(K)]) if couplings else (None, None)
+            seg_data = _Segment(kern, stages)
             for m in reversed(range(m0, m1)):
-                lam = _step_back(kern, stages[m - m0], lam, dt, method, grads_p, mus, sends)
+                lam = _step_back(kern, seg_data, m - m0, lam, dt, method)
                 if m >= 1 and loss is not None:
                     lam += dt * loss.grad(times[m], states[m - m0])
                 lam_norm[:, m] = np.linalg.norm(lam, axis=1)
                 if m in record:
                     snapshots[m] = lam.copy()
                 bar.update()
+            grads_p += seg_data.parameter_gradients()
             if couplings:
-                for k in range(K):
-                    grads_J[k] += np.column_stack(mus[k]) @ np.column_stack(sends[k]).T
+                seg_data.add_coupling_gradients(grads_J)
     names = ("Jh", "Jz", "Jr")[:K]
     return AdjointResult(
         loss=float(total),
@@ -426,26 +448,53 @@ def adjoint_gradient(network, y0, duration: float, dt: float = 0.05, *, method: 
     )
 
 
-def _step_back(kern, store, a, dt, method, grads_p, mus, sends):
-    """dL/dy of one step from a = dL/dy' (module Notes), accumulating parameter terms."""
+class _Segment:
+    """Stage data of one recomputed segment, stored as (F or K, S, N) arrays (S stages, rows)."""
+
+    def __init__(self, kern, stages):
+        flat = [st for step_stages in stages for st in step_stages]
+        self.per_step = len(stages[0])
+        self.times = np.array([st[0] for st in flat])
+        self.y = np.ascontiguousarray(np.stack([st[1] for st in flat], axis=1))
+        self.sends = np.ascontiguousarray(np.stack([np.stack(st[2]) for st in flat], axis=1))
+        self.eta = np.ascontiguousarray(np.stack([np.stack(st[3]) for st in flat], axis=1))
+        self.b = kern.b_factors(self.times, self.y, self.eta)
+        self.kern = kern
+        self.w = np.zeros_like(self.y)
+        self.nu = np.zeros_like(self.eta)
+        self.mu = np.zeros_like(self.eta)
+
+    def vjp(self, row: int, w: np.ndarray):
+        res, mu, nu = self.kern.vjp(self.times[row], self.y[:, row], self.eta[:, row], w,
+                                    {kb: f[row] for kb, f in self.b.items()})
+        self.w[:, row] = w
+        for k in range(len(mu)):
+            self.mu[k, row] = mu[k]
+            self.nu[k, row] = nu[k]
+        return res
+
+    def parameter_gradients(self) -> np.ndarray:
+        return self.kern.parameter_density(self.times, self.y, self.eta, self.w, self.nu)
+
+    def add_coupling_gradients(self, grads) -> None:
+        """grads[k] += sum over stages of mu_k s_k^T (one matrix product per coupling)."""
+        for k in range(len(grads)):
+            grads[k] += self.mu[k].T @ self.sends[k]
+
+
+def _step_back(kern, seg, j, a, dt, method):
+    """dL/dy of step j of the segment from a = dL/dy' (module Notes), storing the stage terms."""
     if method == "euler":
         weights = [(dt, None)]
     else:
         weights = [(dt / 6.0, dt / 2.0), (dt / 3.0, dt / 2.0), (dt / 3.0, dt), (dt / 6.0, None)]
     out = a.copy()
     yb_next = None
-    for i in reversed(range(len(store))):
-        t_i, y_i, s_i, eta_i = store[i]
-        w_a = weights[i][0]
-        kb = w_a * a
+    for i in reversed(range(seg.per_step)):
+        kb = weights[i][0] * a
         if yb_next is not None:
             kb += weights[i][1] * yb_next
-        yb, mu, nu = kern.vjp(t_i, y_i, eta_i, kb)
-        grads_p += kern.parameter_density(t_i, y_i, eta_i, kb, nu)
-        if mus is not None:
-            for k in range(len(mu)):
-                mus[k].append(mu[k])
-                sends[k].append(s_i[k])
+        yb = seg.vjp(j * seg.per_step + i, kb)
         out += yb
         yb_next = yb
     return out

@@ -93,3 +93,29 @@ def test_measure_adjoint_at_the_quiescent_state_matches_the_finite_n_abscissa():
 def test_measure_adjoint_bad_input():
     with pytest.raises(ValueError, match="t_window"):
         measure_adjoint(ModelParams.additive(2.0), 10, 0, t_window=0.0)
+
+
+@pytest.mark.parametrize("model_name", ["gated", "additive"])
+def test_derived_adjoint_correlation_has_the_tangent_weight(model_name):
+    """derivations/adjoint.py: the constant-gate adjoint correlation equation
+    (d_s + gamma)(d_s' + gamma) C = gamma^2 w C_f C has the (w, gamma) of the tangent problem."""
+    sp = pytest.importorskip("sympy")
+    from derivations import adjoint, tangent
+    from derivations.model import additive_model, gated_model
+
+    model = gated_model() if model_name == "gated" else additive_model()
+    adj = {e.label: e for e in adjoint.derive(model).equations}["adjoint correlation (constant gates)"]
+    tan = {e.label: e for e in tangent.derive(model).equations}["lyapunov schroedinger"]
+    x = sp.Symbol("x")
+    # tangent: -psi'' + (1 - w C_f(u / gamma)) psi = E psi  ->  w = -d/dx of the potential at psi = 1
+    pot = tan.lhs.replace(lambda e: isinstance(e, sp.Derivative), lambda e: 0)
+    pot = pot.replace(lambda e: isinstance(e, sp.core.function.AppliedUndef) and str(e.func).startswith("C_"),
+                      lambda e: x).replace(lambda e: isinstance(e, sp.core.function.AppliedUndef), lambda e: 1)
+    w = -sp.diff(pot, x)
+    # adjoint: lhs at C = 1 (no derivatives) is gamma^2; rhs at C = 1, C_f = x is gamma^2 w x
+    lhs = adj.lhs.replace(lambda e: isinstance(e, sp.Derivative), lambda e: 0).replace(
+        lambda e: isinstance(e, sp.core.function.AppliedUndef), lambda e: 1)
+    rhs = adj.rhs.replace(lambda e: isinstance(e, sp.core.function.AppliedUndef) and "lambda" in str(e.func),
+                          lambda e: 1).replace(lambda e: isinstance(e, sp.core.function.AppliedUndef), lambda e: x)
+    assert sp.simplify(rhs / (lhs * x) - w) == 0
+    assert w != 0

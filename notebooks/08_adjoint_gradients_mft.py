@@ -171,15 +171,35 @@ for p in quiet["per_n"]:
 # %% [markdown]
 # ## 6. Summary: when do gradients explode, vanish or persist?
 
+# %% [markdown]
+# Persist: a nonzero fixed point that is unstable with constant gates ($F_{hr}(0) > 1$; $g_h = 2.5$,
+# $\alpha_r = 1$, the case of notebook 04) has a positive right edge for $\alpha_z = 0$; the update
+# gate pinches the edge toward 0 and, with a hard gate, a fraction $f_0$ of frozen units puts
+# eigenvalues at 0 while the rest of the bulk is stable (marginal stability). Gradients there
+# neither grow nor decay exponentially along the frozen directions.
+
 # %%
+from theory import spectral_curve as sc
+from theory.static_mft import solve_static
+from theory.validation.spectral import BASE
+
+branch = solve_static(BASE).nonzero[-1]
+ms = sc.marginal_stability(BASE, branch, 0.0)
+edges = {a: sc.right_edge(BASE.replace(alpha_z=a), branch) for a in (0.0, 5.0, 50.0)}
+reduced = sc.right_edge(BASE, branch, frozen=True, theta_z=0.0)
+print(f"F_hr(0) = {ms.F_hr0:.4f}, f0 = {ms.frozen_fraction:.2f}, (1 - f0) F_hr(0) = {ms.reduced_F0:.4f}, "
+      f"marginally stable: {ms.marginally_stable}; reduced bulk edge {reduced:.4f}")
 summary = [("additive g=2 (chaos)", chaos["theory"].growth_rate),
            ("gated g_h=4, alpha_z=0 (chaos)", gated4.growth_rate),
-           ("gated g_h=1.5 (quiescent)", quiescent_rate(ModelParams.gated(1.5))),
-           ("gated, alpha_z -> inf at a marginal fixed point (right edge 0)", 0.0)]
+           ("gated g_h=1.5 (quiescent)", quiescent_rate(ModelParams.gated(1.5)))]
+summary += [(f"fixed point g_h=2.5, alpha_r=1, alpha_z={a:g} (right edge)", e) for a, e in edges.items()]
 for label, rate in summary:
     print(f"{label:62s} rate {rate:+.4f} -> {gradient_regime(rate)}")
 
 # %% [markdown]
+# (For $\alpha_z = 0$ the fixed point is unstable, so its "explode" entry describes gradients only
+# while the trajectory stays near it.)
+#
 # **Result.** Gradients explode at the rate $\lambda_{\max}$ in the chaotic state (exactly: the
 # adjoint is the transpose of the tangent dynamics; measured per network to within the seed spread
 # of the paired difference), vanish at the rate of the right spectral edge at a stable fixed point,
@@ -188,7 +208,9 @@ for label, rate in summary:
 # theory at long lags, by less than the measured finite-size drift plus sampling error). The update
 # gate makes the gradient direction persist ($\rho(3)$ stays near 1 at $\alpha_z = 8$): units with a
 # closed gate keep $\lambda_{h,i}$ nearly constant. A quantitative $\alpha_z > 0$ theory of $\rho$
-# needs the sampling DMFT, which the workbench does not have yet.
+# needs the sampling DMFT, which the workbench does not have yet; the persist regime at a marginal
+fixed point is a theory statement here (right edge from `theory.spectral_curve`), not yet measured
+on networks with the adjoint.
 
 # %% [markdown]
 # ## About
@@ -236,3 +258,13 @@ assert hi.mean() - lo.mean() > 3 * se
 assert rate_v["passed"], rate_v
 big = quiet["per_n"][-1]
 assert abs(big["mean"] - quiet["theory"]) < 3 * big["se"] + abs(big["mean"] - quiet["per_n"][0]["mean"])
+
+# %% [markdown]
+# **(g) Regimes from theory**: explode for chaos, vanish at the quiescent state, and the update gate
+# pulls the right edge of the unstable fixed point to 0 (marginal: persist) — the edge decreases
+# with alpha_z and vanishes to the solver tolerance (1e-10) at alpha_z = 50.
+
+# %%
+assert [gradient_regime(r) for _, r in summary[:3]] == ["explode", "explode", "vanish"]
+assert edges[0.0] > edges[5.0] > edges[50.0] >= 0 and abs(edges[50.0]) < 1e-10
+assert ms.marginally_stable and reduced < 0

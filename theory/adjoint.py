@@ -388,7 +388,7 @@ def adjoint_gradient(network, y0, duration: float, dt: float = 0.05, *, method: 
         y = y0
         if n_seg > 1:
             for m in range(steps):
-                if m in starts:
+                if m % seg == 0:
                     checkpoints[m] = y
                 y = step(network, times[m], y, dt, method)
                 if loss is not None:

@@ -66,7 +66,7 @@ if SCALE not in ("quick", "full"):
 SIZES = {
     "quick": dict(ns=(150, 300), seeds=4, t_window=60.0, n_ident=80, ident_seeds=3, t_ident=80.0,
                   n_quiet=(150, 300)),
-    "full": dict(ns=(500, 1000), seeds=6, t_window=150.0, n_ident=400, ident_seeds=4, t_ident=200.0,
+    "full": dict(ns=(500, 1000), seeds=6, t_window=150.0, n_ident=1000, ident_seeds=4, t_ident=150.0,
                  n_quiet=(500, 1000)),
 }[SCALE]
 SEED0 = 20

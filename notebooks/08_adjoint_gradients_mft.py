@@ -64,9 +64,9 @@ SCALE = os.environ.get("THEORY_SCALE", "quick")
 if SCALE not in ("quick", "full"):
     raise ValueError(f"THEORY_SCALE must be 'quick' or 'full', got {SCALE!r}")
 SIZES = {
-    "quick": dict(ns=(150, 300), seeds=4, t_window=60.0, n_ident=80, ident_seeds=3, t_ident=80.0,
+    "quick": dict(ns=(150, 300), seeds=5, t_window=60.0, n_ident=80, ident_seeds=5, t_ident=80.0,
                   n_quiet=(150, 300)),
-    "full": dict(ns=(500, 1000), seeds=6, t_window=150.0, n_ident=1000, ident_seeds=4, t_ident=150.0,
+    "full": dict(ns=(500, 1000), seeds=6, t_window=150.0, n_ident=1000, ident_seeds=5, t_ident=150.0,
                  n_quiet=(500, 1000)),
 }[SCALE]
 SEED0 = 20
@@ -164,7 +164,7 @@ plt.show()
 # backward at the right edge of the disk spectrum, $s_z(g_h s_r - 1) = -0.125$.
 
 # %%
-quiet = quiescent_data(ModelParams.gated(1.5), SIZES["n_quiet"], SEEDS[:3], t_window=40.0)
+quiet = quiescent_data(ModelParams.gated(1.5), SIZES["n_quiet"], SEEDS[:5], t_window=40.0)
 for p in quiet["per_n"]:
     print(f"N={p['n']}: decay rate {p['mean']:.4f} +- {p['se']:.4f}  (theory {quiet['theory']})")
 

@@ -144,7 +144,7 @@ def check_adjoint_chaotic(ctx) -> list[CheckResult]:
             + f". Tolerance per lag: {t_factor(len(seeds)):.2f} x seed stderr at the largest N (99% Student-t, "
               f"{len(seeds)} seeds) + |rho(N) - rho(N/2)| (measured finite-size drift). Theory: "
               "gradient-independence (J^T independent of J) adjoint DMFT."))
-    ident = identity_data(4.0, (0.0, 2.0, 8.0), ctx.size(100, 1000), list(range(ctx.size(3, 4))),
+    ident = identity_data(4.0, (0.0, 2.0, 8.0), ctx.size(100, 1000), list(range(ctx.size(5, 5))),
                           t_window=ctx.size(100.0, 150.0))
     for e in ident:
         tol = t_factor(len(e["adjoint"])) * e["diff_se"]
@@ -154,7 +154,8 @@ def check_adjoint_chaotic(ctx) -> list[CheckResult]:
             abs(e["diff_mean"]) < tol,
             f"Per seed adjoint {np.array2string(e['adjoint'], precision=4)}, tangent "
             f"{np.array2string(e['tangent'], precision=4)}; the adjoint propagator is the transpose of the "
-            f"tangent one (same singular values), so the rates agree up to O(1/T) boundary terms; tolerance "
+            f"tangent one (same singular values), so the rates agree up to O(1/T) boundary terms (larger at large "
+            f"alpha_z, where exponents crowd near 0 and the vectors align slowly); tolerance "
             f"{t_factor(len(e['adjoint'])):.2f} x seed stderr of the paired difference (99% Student-t)."))
     r3 = [(e["alpha_z"], e["rho"][:, -1]) for e in ident]
     lo, hi = r3[0], r3[-1]
@@ -167,7 +168,7 @@ def check_adjoint_chaotic(ctx) -> list[CheckResult]:
         + ". Mechanism: units with small sigma_z have lambda_h nearly constant (-dlambda_h/dt ~ sigma_z). "
           "Direction only: the alpha_z > 0 adjoint DMFT needs the sampling DMFT solver (not in the project)."))
     q_params = ModelParams.gated(1.5)
-    q = quiescent_data(q_params, ctx.size((200, 400), (500, 1000)), list(range(ctx.size(3, 4))),
+    q = quiescent_data(q_params, ctx.size((200, 400), (500, 1000)), list(range(ctx.size(5, 5))),
                        t_window=ctx.size(40.0, 60.0))
     big = q["per_n"][-1]
     drift = abs(big["mean"] - q["per_n"][0]["mean"])

@@ -72,6 +72,13 @@ def test_quiescent_rate_is_the_right_edge(params):
     assert quiescent_rate(params) == pytest.approx(edge, abs=1e-6)
 
 
+def test_quiescent_rate_needs_the_zero_fixed_point():
+    with pytest.raises(ValueError, match="beta_h = 0"):
+        quiescent_rate(ModelParams.gated(1.5, beta_h=0.1))
+    with pytest.raises(ValueError, match="zero inputs"):
+        quiescent_rate(ModelParams.gated(1.5, I_h=0.2))
+
+
 def test_gradient_regime():
     assert gradient_regime(0.1) == "explode"
     assert gradient_regime(-0.1) == "vanish"

@@ -150,12 +150,13 @@ def adjoint_mft(params: ModelParams, *, n_grid: int = 1500) -> AdjointMFT:
 def quiescent_rate(params: ModelParams) -> float:
     """Backward decay rate of gradients at the quiescent fixed point, s_z (g_h s_r - 1) (beta_h = 0,
     zero inputs): the right edge of the disk spectrum s_z(-1 + g_h s_r w), |w| <= 1."""
-    gen = load("gated" if params.is_gated else "additive")
+    if params.beta_h != 0 or any(callable(getattr(params, k)) or np.any(getattr(params, k) != 0)
+                                 for k in ("I_h", "I_z", "I_r")):
+        raise ValueError("quiescent_rate needs beta_h = 0 and zero inputs (h = z = r = 0 is then a fixed point)")
     if not params.is_gated:
         return params.g_h - 1.0
     s_z = 1.0 / (1.0 + math.exp(params.beta_z))
     s_r = 1.0 / (1.0 + math.exp(params.beta_r))
-    del gen
     return s_z * (params.g_h * s_r - 1.0)
 
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .display import latex as show
+from .dmft import constant_gates
 from .jacobian import factors
 from .model import UnitModel
 from .records import Equation, Kernel, Section
@@ -69,4 +71,41 @@ def derive(model: UnitModel) -> Section:
         model.state + model.fields + tuple(lam) + tuple(nu), tuple(grads),
     ))
     sec.data["GRADIENT_PARAMETERS"] = tuple(str(t) for t in model.parameters)
+    _constant_gate_closure(model, sec, L, A, B)
     return sec
+
+
+def _constant_gate_closure(model: UnitModel, sec: Section, L, A, B) -> None:
+    """Constant gates: the homogeneous adjoint closes on lambda_h (the other lambdas decay) and its
+    correlation obeys the tangent (Lyapunov) equation with weight (b c / gamma)^2 (theory/adjoint_mft.py).
+
+    In backward time s: d lambda_b/ds = sum_a L_ab lambda_a + sum_k B_kb nu_k. With constant gates,
+    if lambda_h feeds no other adjoint (L_hb = 0 and B_kb = 0 wherever nu_k contains lambda_h) the
+    others relax on their own (gate filters) and lambda_h closes: d lambda_h/ds = -gamma lambda_h +
+    b f(h) nu_k, nu_k = (J^k)^T (c lambda_h), gamma = -L_hh, c = A_hk, b f = B_kh: the same gamma,
+    b, c as the tangent problem (derivations/tangent.py), because the adjoint uses the transposed
+    factors of the same Jacobian. Recorded only when the closure holds (not for gates with slope).
+    """
+    n, K = L.shape[0], A.shape[1]
+    Lc, Ac, Bc = (constant_gates(model, M) for M in (L, A, B))
+    # lambda_h feeds lambda_b (b != h) through L_hb or through B_kb nu_k with nu_k containing lambda_h
+    fed_by_h = any(Lc[0, b] != 0 for b in range(1, n)) or any(
+        Bc[kk, b] != 0 and Ac[0, kk] != 0 for kk in range(K) for b in range(1, n))
+    hk = [kk for kk in range(K) if Ac[0, kk] != 0]
+    if fed_by_h or len(hk) != 1:
+        return
+    k = hk[0]
+    h = model.state[0]
+    gamma, c = -Lc[0, 0], Ac[0, k]
+    b, f = Bc[k, 0].as_independent(h, as_Add=False)
+    s1, s2 = sp.symbols("s s'", real=True)
+    C = sp.Function("C_\\lambda")(s1, s2)
+    weight = sp.simplify((b * c / gamma) ** 2)
+    lhs = sp.Derivative(C, s1, s2) + gamma * (sp.Derivative(C, s1) + sp.Derivative(C, s2)) + gamma ** 2 * C
+    rhs = gamma ** 2 * weight * sp.Function(f"C_{{{show(f)}}}")(s1 - s2) * C
+    sec.equations.append(Equation(
+        "adjoint correlation (constant gates)", lhs, rhs,
+        note=(f"backward time s; $\\nu = ({model.channels[k].coupling_latex})^T (c\\,\\lambda_h)$ Gaussian with "
+              f"the statistics of the forward field (gradient independence); same weight "
+              f"$w = (b c/\\gamma)^2 = {sp.latex(weight)}$ and $\\gamma = {sp.latex(gamma)}$ as the tangent problem, "
+              f"so $C_\\lambda = e^{{\\lambda_{{max}}(s+s')}}\\psi_0(s-s')$")))

@@ -275,6 +275,23 @@ def cmd_memory(args) -> dict:
             "n": ms.n, "seed": args.seed, "params": params.provenance()}
 
 
+def cmd_gradcheck(args) -> dict:
+    from .gradcheck import REQUIRED, gradient_check
+
+    params = params_from_args(args)
+    if args.checkpoint_every is not None and args.checkpoint_every < 1:
+        raise ValueError(f"--checkpoint-every must be an integer >= 1, got {args.checkpoint_every}")
+    res = gradient_check(params, args.n, seed=args.seed, duration=args.t, dt=args.dt, method=args.method,
+                         checkpoint_every=args.checkpoint_every)
+    return {
+        "max_rel_error": res.max_rel_error, "n": args.n, "passed": res.passed, "required": REQUIRED,
+        "seed": args.seed, "t": args.t, "dt": args.dt, "method": args.method, "loss": res.loss,
+        "rel_errors": res.rel_error, "adjoint": res.adjoint, "finite_difference": res.finite_difference,
+        "skipped": res.skipped if args.json else ", ".join(res.skipped) or "none",
+        "params": params.provenance(),
+    }
+
+
 def cmd_reproduce(args) -> dict:
     from .validation import format_table, run_checks, write_report
 
@@ -362,6 +379,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reset-strength", type=_finite, default=2.0, help="reset input I^z (2)")
     p.set_defaults(func=cmd_memory)
 
+    p = sub.add_parser("gradcheck", help="adjoint gradients vs finite differences on a small network "
+                                         "(exit 1 if max_rel_error >= 1e-6)")
+    _add_model_options(p)
+    g = p.add_argument_group("run")
+    g.add_argument("--n", type=int, default=8, help="network size (default 8, at most 64)")
+    g.add_argument("--seed", type=int, default=0, help="seed of couplings, state and directions")
+    g.add_argument("--dt", type=_finite, default=0.05, help="time step (default 0.05)")
+    g.add_argument("--t", type=_finite, default=2.0, help="loss horizon T (default 2)")
+    g.add_argument("--method", choices=("rk4", "euler"), default="rk4")
+    g.add_argument("--checkpoint-every", type=int, default=None,
+                   help="steps between checkpoints (default ceil(sqrt(steps)))")
+    p.set_defaults(func=cmd_gradcheck)
+
     p = sub.add_parser("reproduce", help="run the validation checks and write reports/")
     p.add_argument("--scale", choices=("quick", "full"), default="quick")
     p.add_argument("--only", action="append", default=None, help="run only checks with this name")
@@ -412,6 +442,6 @@ def main(argv=None) -> int:
                       if k not in ("label", "axes", "lines")})
     elif args.command != "reproduce":  # reproduce has printed its table
         _print_human(result)
-    if args.command == "reproduce" and not result["passed"]:
+    if args.command in ("reproduce", "gradcheck") and not result["passed"]:
         return 1
     return 0

@@ -21,7 +21,8 @@ SCALES = ("quick", "full")
 #: Modules whose checks make up the report (each registers its checks on import).
 CHECK_MODULES = ("theory.validation.foundation", "theory.validation.static",
                  "theory.validation.spectral", "theory.validation.dmft",
-                 "theory.validation.phase", "theory.validation.memory",)
+                 "theory.validation.phase", "theory.validation.memory",
+                 "theory.validation.adjoint",)
 
 
 @dataclass

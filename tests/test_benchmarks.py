@@ -102,7 +102,7 @@ def test_target_met(ratio, target, met):
 
 
 # ---- Lyapunov benchmarks: run at tiny sizes for errors only (never for speed) ----------------
-from benchmarks import lyapunov_memory, lyapunov_peers, lyapunov_scaling  # noqa: E402
+from benchmarks import lyapunov_memory, lyapunov_parts, lyapunov_peers, lyapunov_scaling  # noqa: E402
 from theory import GatedNetwork  # noqa: E402
 
 
@@ -115,13 +115,15 @@ def tiny_lyapunov(monkeypatch):
     monkeypatch.setattr(lyapunov_scaling, "SWEEPS_QUICK", (("N", (6, 12), 6, 2, 1.0), ("k", (1, 2), 6, 2, 1.0),
                                                            ("T", (1.0, 2.0), 6, 2, 1.0)))
     monkeypatch.setattr(lyapunov_memory, "QUICK", (40, 3))
+    monkeypatch.setattr(lyapunov_parts, "QR_QUICK", ((20, 3),))
+    monkeypatch.setattr(lyapunov_parts, "F32_QUICK", (20, 3, 1.0))
 
 
 def test_lyapunov_benchmarks_run_and_skip_a_missing_peer(tiny_lyapunov, monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(lyapunov_peers, "jitcode_available", lambda: False)
     out = tmp_path / "b.md"
     assert cli.main(["--quick", "--only", "lyapunov_peers", "--only", "lyapunov_scaling",
-                     "--only", "lyapunov_memory", "--output", str(out)]) == 0
+                     "--only", "lyapunov_memory", "--only", "lyapunov_parts", "--output", str(out)]) == 0
     rows = parse_table(out.read_text())
     by_bench = {}
     for r in rows:
@@ -132,6 +134,7 @@ def test_lyapunov_benchmarks_run_and_skip_a_missing_peer(tiny_lyapunov, monkeypa
     assert all("max z" in r["note"] for r in peers[1:])
     assert len(by_bench["lyapunov_scaling"]) == 3
     assert all(r["size"].startswith("time ~ ") for r in by_bench["lyapunov_scaling"])
+    assert [r["size"].split(",")[0] for r in by_bench["lyapunov_parts"]] == ["QR share", "float32 vs float64"]
     (mem,) = by_bench["lyapunov_memory"]
     assert float(mem["time [ms]"]) > 0 and "MEGABYTES" in mem["note"]
 

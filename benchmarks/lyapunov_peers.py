@@ -214,10 +214,15 @@ def _size(n, k, t_frame, t_run):
     return f"N={n} (dim {3 * n}), k={k}, T={t_frame:g}+{t_run:g}"
 
 
-def _compare_note(ours, peer, name):
+QUICK_CAVEAT = ("quick size: not chaotic and too short for block error bars, so this agreement "
+                "check means nothing here (run the full benchmark); ")
+
+
+def _compare_note(ours, peer, name, quick=False):
     z = agreement(ours[1], ours[2], peer[1], peer[2])
     verdict = "agree (max z < 3)" if z < 3 else "**DISAGREE** (max z >= 3)"
-    return (f"exponents {verdict}, max z = {z:.2f}; ours {_fmt(ours[1])} +- {_fmt(ours[2])}; "
+    return ((QUICK_CAVEAT if quick else "")
+            + f"exponents {verdict}, max z = {z:.2f}; ours {_fmt(ours[1])} +- {_fmt(ours[2])}; "
             f"{name} {_fmt(peer[1])} +- {_fmt(peer[2])}")
 
 
@@ -236,7 +241,7 @@ def jitcode_rows(quick: bool) -> list[dict]:
     y0 = start_state(net)
     t_ours, lam, se = run_ours(net, y0, k, t_frame, t_run)
     t_comp, t_int, lam_j, se_j = run_jitcode(net, y0, k, t_frame, t_run)
-    note = _compare_note((t_ours, lam, se), (None, lam_j, se_j), "jitcode")
+    note = _compare_note((t_ours, lam, se), (None, lam_j, se_j), "jitcode", quick)
     common = f"ours RK4 dt={DT}; jitcode_lyap RK45 rtol=atol={TOL:g}"
     return [
         {"size": size, "time": 1e3 * t_ours, "reference": 1e3 * (t_comp + t_int),
@@ -262,11 +267,11 @@ def scipy_rows(quick: bool) -> list[dict]:
         {"size": size, "time": 1e3 * ours[0], "reference": 1e3 * full[0], "ratio": ours[0] / full[0],
          "target": TARGET,
          "note": f"vs solve_ivp + forward-difference Jacobian (batched) times Q; {common}; "
-                 + _compare_note(ours, full, "scipy")},
+                 + _compare_note(ours, full, "scipy", quick)},
         {"size": size + ", directional FD", "time": 1e3 * ours[0], "reference": 1e3 * directional[0],
          "ratio": ours[0] / directional[0], "target": "",
          "note": "stronger baseline, no target: solve_ivp with k directional forward differences "
-                 f"(no Jacobian formed); {common}; " + _compare_note(ours, directional, "scipy-dir")},
+                 f"(no Jacobian formed); {common}; " + _compare_note(ours, directional, "scipy-dir", quick)},
     ]
 
 

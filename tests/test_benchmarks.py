@@ -179,3 +179,23 @@ def test_jitcode_rows_run_when_the_peer_is_installed(tiny_lyapunov):
     rows = [registry.validate_row(dict(r, benchmark="lyapunov_peers")) for r in lyapunov_peers.jitcode_rows(True)]
     assert len(rows) == 2 and "compile" in rows[0]["note"] and "max z" in rows[0]["note"]
     assert rows[0]["reference"] > rows[1]["reference"] > 0  # compile time counted in the first row only
+
+
+def test_agreement_pairs_sorted_exponents_with_their_own_errors():
+    # unsorted input: a = (0, 1) with errors (1, 0.1); b = (1.1, 0) with errors (0.1, 1)
+    z = lyapunov_peers.agreement([0.0, 1.0], [1.0, 0.1], [1.1, 0.0], [0.1, 1.0])
+    assert z == pytest.approx(0.1 / np.sqrt(0.02))
+
+
+def test_matched_dt_meets_the_peers_tolerance(monkeypatch):
+    monkeypatch.setattr(lyapunov_peers, "DT_PROBE_STEPS", 5)
+    net = GatedNetwork(lyapunov_peers.params(), 10, seed=0)
+    y0 = net.initial_state()
+    dt = lyapunov_peers.matched_dt(net, y0, 2)
+    assert dt in lyapunov_peers.DT_CANDIDATES
+    frame = np.linalg.qr(np.random.default_rng(1).standard_normal((30, 2)))[0].reshape(3, 10, 2)
+    norm, _ = lyapunov_peers.local_error_norm(net, y0, frame, dt)
+    assert norm <= lyapunov_peers.SAFETY or dt == lyapunov_peers.DT_CANDIDATES[0]
+    # the estimate falls like dt^5 (RK4 local error) at small steps
+    small = [lyapunov_peers.local_error_norm(net, y0, frame, h)[0] for h in (0.02, 0.01)]
+    assert 20 < small[0] / small[1] < 45

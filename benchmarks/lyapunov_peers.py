@@ -7,8 +7,9 @@ integrate adaptively with ``rtol = atol = TOL``; theory.lyapunov takes fixed RK4
 exact linearised step. Same tolerance: our step is the largest of ``DT_CANDIDATES`` whose
 step-doubling estimate of the local error of state and frame, in the peers' own norm
 (RMS of err / (atol + rtol |y|), accepted by RK45 when <= 1), stays below ``SAFETY`` = 0.5 over
-``DT_PROBE_STEPS`` steps from the start; that choice is timed as part of our run. The library
-default dt = 0.05 (far more accurate than TOL needs) is timed too and shown in the note. Exponents are compared exponent by exponent:
+``DT_PROBE_STEPS`` steps from the start (candidates tried largest first); that choice is
+timed as part of our run. The library default dt = 0.05 (far more accurate than TOL needs) is
+timed too and shown in the note. Exponents are compared exponent by exponent:
 z_i = |a_i - b_i| / sqrt(se_a,i^2 + se_b,i^2) with block standard errors; the note says
 whether max z < 3 (for k independent comparisons the chance of max z > 3 by fluctuation alone
 is about k x 0.27 %, so a few percent for k = 10-20). Block standard errors ignore correlations

@@ -9,6 +9,9 @@ reference : float   time of the reference it is compared with, in milliseconds
 ratio     : float   time / reference
 target    : str     target for the ratio from the issue, e.g. "<= 1.5" ("" if none)
 note      : str     what the reference is and anything needed to read the row
+
+Optional: ``skipped: True`` marks a row whose comparison could not run (e.g. an optional peer
+is not installed); its numbers may be NaN and the note says why.
 """
 
 from __future__ import annotations
@@ -93,9 +96,12 @@ def validate_row(row: Row) -> Row:
     missing = [k for k in ROW_KEYS if k not in row]
     if missing:
         raise ValueError(f"benchmark row is missing {missing}: {row!r}")
+    skipped = row.get("skipped", False)
+    if not isinstance(skipped, bool):
+        raise ValueError(f"row['skipped'] must be a bool, got {skipped!r}")
     for key in ("time", "reference", "ratio"):
         value = row[key]
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or (math.isnan(value) and not skipped):
             raise ValueError(f"row[{key!r}] must be a number, got {value!r}")
     for key in ("benchmark", "size", "target", "note"):
         if not isinstance(row[key], str):

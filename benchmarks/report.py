@@ -24,6 +24,8 @@ def _cell(text: str) -> str:
 
 
 def format_row(row: Mapping) -> list[str]:
+    if row.get("skipped"):
+        return [row["benchmark"], row["size"], "n/a", "n/a", "n/a", row["target"], "skipped", row["note"]]
     met = target_met(row["ratio"], row["target"])
     return [
         row["benchmark"],

@@ -57,6 +57,7 @@ def grid_row(n: int) -> dict:
             "note": (f"solve_static_grid, g_h in {G_RANGE}, alpha_r in {ALPHA_RANGE}; "
                      f"{int(grid.n_branches.sum())} nonzero roots, max residual {grid.tolerance:.1e}; "
                      f"reference = 60 s budget scaled to this grid ({scale:g} x fewer points); "
+                     f"{ms / n**2:.3g} ms per point (phase-diagram cost per point); "
                      f"{ms * scale / 1e3:.1f} s for 200 x 200" + (" (extrapolated)" if n != GRID_FULL else ""))}
 
 

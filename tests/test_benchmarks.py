@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,3 +99,103 @@ def test_rows_are_validated():
                                                  (12, ">= 10", True), (1.0, "", None)])
 def test_target_met(ratio, target, met):
     assert registry.target_met(ratio, target) is met
+
+
+# ---- Lyapunov benchmarks: run at tiny sizes for errors only (never for speed) ----------------
+from benchmarks import lyapunov_memory, lyapunov_parts, lyapunov_peers, lyapunov_scaling  # noqa: E402
+from theory import GatedNetwork  # noqa: E402
+
+
+@pytest.fixture
+def tiny_lyapunov(monkeypatch):
+    monkeypatch.setattr(lyapunov_peers, "JITCODE_QUICK", (3, 2, 2.0, 4.0))
+    monkeypatch.setattr(lyapunov_peers, "SCIPY_QUICK", (6, 2, 2.0, 4.0))
+    monkeypatch.setattr(lyapunov_peers, "N_BLOCKS", 2)
+    monkeypatch.setattr(lyapunov_peers, "T_TRANSIENT", 1.0)
+    monkeypatch.setattr(lyapunov_scaling, "SWEEPS_QUICK", (("N", (6, 12), 6, 2, 1.0), ("k", (1, 2), 6, 2, 1.0),
+                                                           ("T", (1.0, 2.0), 6, 2, 1.0)))
+    monkeypatch.setattr(lyapunov_memory, "QUICK", (40, 3))
+    monkeypatch.setattr(lyapunov_parts, "QR_QUICK", ((20, 3),))
+    monkeypatch.setattr(lyapunov_parts, "F32_QUICK", (20, 3, 1.0))
+
+
+def test_lyapunov_benchmarks_run_and_skip_a_missing_peer(tiny_lyapunov, monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(lyapunov_peers, "jitcode_available", lambda: False)
+    out = tmp_path / "b.md"
+    assert cli.main(["--quick", "--only", "lyapunov_peers", "--only", "lyapunov_scaling",
+                     "--only", "lyapunov_memory", "--only", "lyapunov_parts", "--output", str(out)]) == 0
+    rows = parse_table(out.read_text())
+    by_bench = {}
+    for r in rows:
+        by_bench.setdefault(r["benchmark"], []).append(r)
+    peers = by_bench["lyapunov_peers"]
+    assert peers[0]["met"] == "skipped" and "jitcode not installed" in peers[0]["note"]
+    assert [r["met"] for r in peers[1:]] in (["yes", ""], ["**NO**", ""])  # the scipy rows ran
+    assert all("max z" in r["note"] for r in peers[1:])
+    assert len(by_bench["lyapunov_scaling"]) == 3
+    assert all(r["size"].startswith("time ~ ") for r in by_bench["lyapunov_scaling"])
+    assert [r["size"].split(",")[0] for r in by_bench["lyapunov_parts"]] == ["QR share", "float32 vs float64"]
+    (mem,) = by_bench["lyapunov_memory"]
+    assert float(mem["time [ms]"]) > 0 and "MEGABYTES" in mem["note"]
+
+
+def test_skipped_rows_may_carry_nan_only_when_marked():
+    row = lyapunov_peers.skipped_row("N=1", "peer missing")
+    assert registry.validate_row(dict(row, benchmark="b"))["skipped"]
+    with pytest.raises(ValueError, match="number"):
+        registry.validate_row(dict(row, benchmark="b", skipped=False))
+
+
+def test_fit_exponent_and_block_statistics():
+    x = np.array([1.0, 2.0, 4.0, 8.0])
+    assert lyapunov_scaling.fit_exponent(x, 3 * x**2) == pytest.approx(2.0)
+    logs = np.arange(12.0).reshape(6, 2)  # 6 intervals of length 0.5, 2 exponents, 3 blocks
+    mean, se = lyapunov_peers.block_stats(logs, 3, 0.5)
+    blocks = np.array([[2, 4], [10, 12], [18, 20]]) / 1.0  # sum over 2 intervals / (2 x 0.5)
+    np.testing.assert_allclose(mean, blocks.mean(0))
+    np.testing.assert_allclose(se, blocks.std(0, ddof=1) / np.sqrt(3))
+    assert lyapunov_peers.agreement([1.0, 0.0], [0.1, 0.1], [0.0, 0.9], [0.0, 0.0]) == pytest.approx(1.0)
+
+
+def test_jitcode_field_matches_the_network_vector_field():
+    pytest.importorskip("jitcode")
+    import symengine as se
+
+    net = GatedNetwork(lyapunov_peers.params(), 4, seed=3)
+    f, helpers = lyapunov_peers.jitcode_field(net)
+    y = np.random.default_rng(0).standard_normal((3, 4))
+    from jitcode import y as ysym
+
+    subs = {ysym(i): float(v) for i, v in enumerate(y.ravel())}
+    values = {}
+    for sym, expr in helpers:  # helpers only refer to y and earlier helpers
+        values[sym] = float(expr.subs(subs).subs(values))
+    got = np.array([float(e.subs(values).subs(subs)) for e in f])
+    np.testing.assert_allclose(got, net.vector_field(0.0, y).ravel(), rtol=1e-12, atol=1e-12)
+
+
+def test_jitcode_rows_run_when_the_peer_is_installed(tiny_lyapunov):
+    pytest.importorskip("jitcode")
+    rows = [registry.validate_row(dict(r, benchmark="lyapunov_peers")) for r in lyapunov_peers.jitcode_rows(True)]
+    assert len(rows) == 2 and "compile" in rows[0]["note"] and "max z" in rows[0]["note"]
+    assert rows[0]["reference"] > rows[1]["reference"] > 0  # compile time counted in the first row only
+
+
+def test_agreement_pairs_sorted_exponents_with_their_own_errors():
+    # unsorted input: a = (0, 1) with errors (1, 0.1); b = (1.1, 0) with errors (0.1, 1)
+    z = lyapunov_peers.agreement([0.0, 1.0], [1.0, 0.1], [1.1, 0.0], [0.1, 1.0])
+    assert z == pytest.approx(0.1 / np.sqrt(0.02))
+
+
+def test_matched_dt_meets_the_peers_tolerance(monkeypatch):
+    monkeypatch.setattr(lyapunov_peers, "DT_PROBE_STEPS", 5)
+    net = GatedNetwork(lyapunov_peers.params(), 10, seed=0)
+    y0 = net.initial_state()
+    dt = lyapunov_peers.matched_dt(net, y0, 2)
+    assert dt in lyapunov_peers.DT_CANDIDATES
+    frame = np.linalg.qr(np.random.default_rng(1).standard_normal((30, 2)))[0].reshape(3, 10, 2)
+    norm, _ = lyapunov_peers.local_error_norm(net, y0, frame, dt)
+    assert norm <= lyapunov_peers.SAFETY or dt == lyapunov_peers.DT_CANDIDATES[0]
+    # the estimate falls like dt^5 (RK4 local error) at small steps
+    small = [lyapunov_peers.local_error_norm(net, y0, frame, h)[0] for h in (0.02, 0.01)]
+    assert 20 < small[0] / small[1] < 45

@@ -93,3 +93,25 @@ def test_twin_rejects_bad_arguments():
         lambda_max_twin(net, d0=0.0)
     with pytest.raises(ValueError, match="single trajectory"):
         lambda_max_twin(net, y0=net.initial_state(batch=2))
+
+
+def test_float32_exponents_agree_with_float64_within_error_bars():
+    # A chaotic network (lambda_max ~ 0.15). Both runs start from the same float64 state after the
+    # transient; float32 round-off (~1e-7) seeds a difference that grows at most like
+    # exp(lambda_max t), so the two estimates may differ by sampling along different trajectories
+    # but not by more than that sampling error: 3 x the combined block standard errors.
+    net = GatedNetwork(ModelParams.gated(8.0, alpha_z=1.0, alpha_r=1.0), 200, seed=0)
+    kw = dict(t_transient=50.0, t_frame_transient=20.0, t_run=100.0, progress=False)
+    r64 = lyapunov_spectrum(net, 4, **kw)
+    r32 = lyapunov_spectrum(net, 4, dtype="float32", **kw)
+    assert r32.frame.dtype == np.float32 and r32.state.dtype == np.float32
+    assert r64.frame.dtype == np.float64
+    assert r64.exponents[0] > 3 * r64.stderr[0]  # chaotic, so the comparison is not trivial
+    combined = np.sqrt(r64.stderr**2 + r32.stderr**2)
+    assert np.all(np.abs(r32.exponents - r64.exponents) < 3 * combined)
+
+
+def test_float32_rejects_unknown_dtype():
+    net = GatedNetwork(ModelParams.gated(2.0), 10, seed=0)
+    with pytest.raises(ValueError, match="dtype"):
+        lyapunov_spectrum(net, 2, dtype="float16", t_run=1.0, n_blocks=2)

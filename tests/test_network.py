@@ -92,3 +92,18 @@ def test_bad_construction_and_states():
     bad_input = GatedNetwork(ModelParams.gated(1.0, I_h=lambda t: np.zeros(3)), 5)
     with pytest.raises(ValueError, match="I_h\\(t\\) must return"):
         bad_input.vector_field(0.0, np.zeros((3, 5)))
+
+
+def test_astype_float32_casts_couplings_and_keeps_the_vector_field():
+    net = GatedNetwork(ModelParams.gated(3.0, alpha_z=2.0, alpha_r=1.0), 40, seed=1)
+    assert net.astype("float64") is net
+    n32 = net.astype(np.float32)
+    assert n32.Jh.dtype == n32.J_zr.dtype == np.float32 and net.Jh.dtype == np.float64
+    assert np.shares_memory(n32.Jz, n32.J_zr) and np.array_equal(n32.Jr, n32.J_zr[40:])
+    y = net.initial_state()
+    f32 = n32.vector_field(0.0, y.astype(np.float32))
+    assert f32.dtype == np.float32
+    # single precision: relative round-off ~ 6e-8 per operation, N = 40 terms per sum
+    np.testing.assert_allclose(f32, net.vector_field(0.0, y), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="dtype"):
+        net.astype(np.int64)

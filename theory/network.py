@@ -18,6 +18,8 @@ models, and different seeds give different networks.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from .gates import dphi_from_phi, dsigmoid, phi, sigmoid
@@ -98,6 +100,25 @@ class GatedNetwork:
         if not np.all(np.isfinite(y)):
             raise ValueError(f"{name} must be finite")
         return y
+
+    def astype(self, dtype) -> "GatedNetwork":
+        """A shallow copy whose couplings are cast to ``dtype`` ("float64" or "float32").
+
+        The vector field and tangent then run in that precision when given states and blocks of
+        that dtype (the gate and activation functions keep the dtype of their input). float64
+        returns ``self``.
+        """
+        dtype = np.dtype(dtype)
+        if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
+            raise ValueError(f"dtype must be float64 or float32, got {dtype}")
+        if dtype == self.Jh.dtype:
+            return self
+        out = copy.copy(self)
+        out.Jh = self.Jh.astype(dtype)
+        if self.params.is_gated:
+            out.J_zr = self.J_zr.astype(dtype)
+            out.Jz, out.Jr = out.J_zr[: self.n], out.J_zr[self.n :]
+        return out
 
     # ---- inputs ------------------------------------------------------------------------
     def input(self, name: str, t: float, ndim: int):

@@ -83,16 +83,21 @@ def lines_point(*, alpha_r: float, beta_r: float, seed: int = 0) -> dict:
             "discontinuous": None if t.discontinuous is None else bool(t.discontinuous)}
 
 
-def label_gains(g: np.ndarray, g_inst: float, g_top: float, g_chaos: float) -> np.ndarray:
-    """Label index (into LABELS) of each gain g for one set of critical gains (module Notes)."""
+def label_gains(g: np.ndarray, g_inst: float, g_top: float, g_chaos: float,
+                has_fixed_points: np.ndarray | None = None) -> np.ndarray:
+    """Label index (into LABELS) of each gain g for one set of critical gains (module Notes).
+
+    ``has_fixed_points`` (bool per gain), when given, replaces the test g >= g_top: whether
+    nonzero fixed points exist there (e.g. counted by theory.static_mft.solve_static_grid).
+    """
     g = np.asarray(g, float)
+    above = g >= g_top if has_fixed_points is None else (np.asarray(has_fixed_points, bool) | (g >= g_inst))
     out = np.full(g.shape, LABELS.index("undetermined"))
-    out[g < g_top] = LABELS.index("stable")
+    out[~above] = LABELS.index("stable")
     if math.isfinite(g_chaos):
-        above = g >= g_top
         out[above & (g < g_inst) & (g < g_chaos)] = LABELS.index("fixed_points")
         out[above & (g < g_inst) & (g >= g_chaos)] = LABELS.index("bistable")
-        out[g >= max(g_inst, g_chaos)] = LABELS.index("chaotic")
+        out[above & (g >= max(g_inst, g_chaos))] = LABELS.index("chaotic")
     return out
 
 
@@ -194,6 +199,113 @@ def theory_diagram(plane: str, g: Sequence[float], second: Sequence[float], *, b
     return ds
 
 
+def fixed_point_counts(base: ModelParams, g: Sequence[float], alpha_r: Sequence[float]) -> np.ndarray:
+    """Number of nonzero static branches at every (g_h, alpha_r) (solve_static_grid, vectorised;
+    a module-level function so that a process pool can run column chunks)."""
+    from .static_mft import solve_static_grid
+
+    g, a = np.asarray(g, float), np.asarray(alpha_r, float)
+    grid = solve_static_grid(base, g_h=g[:, None], alpha_r=a[None, :])
+    return np.asarray(grid.n_branches, dtype=int).reshape(g.size, a.size)
+
+
+def theory_diagram_grid(plane: str, g: Sequence[float], second: Sequence[float], *,
+                        base: ModelParams, n_exact: int = 9, executor=None, workers: int = 2):
+    """Fast theory diagram for large grids; same labels as :func:`theory_diagram` up to the grid
+    resolution in g_h.
+
+    Parameters
+    ----------
+    n_exact : int
+        Number of second-axis values (evenly picked, ends included) at which the exact
+        theory.transitions lines are also computed (variables ``*_exact`` on the ``<axis>_exact``
+        coordinate); 0 for none.
+    executor : concurrent.futures Executor, optional
+        Runs column chunks of the static grid; default a local process pool of ``workers``
+        (``workers=1``: in this process).
+
+    Notes
+    -----
+    Plane ``g_h-alpha_r``: whether nonzero fixed points exist at (g_h, alpha_r) is read from the
+    number of nonzero roots of D_h = <phi^2><sigma_r^2> found by the vectorised static solver
+    (instead of bisecting g_topological per alpha_r): g >= g_topological <=> a nonzero root exists
+    or g >= g_instability. g_instability (root of F(0) = 1 at D = 0) is exact per alpha_r and
+    g_chaos is the DMFT onset where available (constant gates), NaN elsewhere. The variable
+    ``g_topological`` is then the first grid gain with fixed points (resolution: the g_h step).
+    Plane ``g_h-alpha_z``: the lines do not depend on alpha_z (one exact transitions call);
+    labels as in :func:`theory_diagram` with the marginal region of :func:`marginal_mask`.
+    """
+    import xarray as xr
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .dmft import chaos_onset_gain
+    from .transitions import g_instability
+
+    if plane not in PLANES:
+        raise ValueError(f"plane must be one of {PLANES}, got {plane!r}")
+    if not isinstance(n_exact, int | np.integer) or n_exact < 0:
+        raise ValueError(f"n_exact must be an integer >= 0, got {n_exact!r}")
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    g = _axis("g_h", g)
+    name = plane.split("-")[1]
+    second = _axis(name, second)
+    keys = ("g_instability", "g_topological", "g_chaos")
+    if plane == "g_h-alpha_r":
+        params = [base.replace(alpha_r=float(a)) for a in second]
+        g_inst = np.array([np.nan if (v := g_instability(p)) is None else v for p in params])
+        g_chaos = np.full(second.size, np.nan)
+        for j, p in enumerate(params):
+            try:
+                g_chaos[j] = chaos_onset_gain(p)
+            except ValueError:  # outside the constant-gate DMFT
+                pass
+        chunks = [c for c in np.array_split(second, min(workers, second.size)) if c.size]
+        pick = np.unique(np.round(np.linspace(0, second.size - 1, min(n_exact, second.size))).astype(int)) \
+            if n_exact > 0 else np.array([], int)
+        own = executor is None and workers > 1
+        ex = ProcessPoolExecutor(max_workers=workers) if own else executor
+        try:
+            if ex is None:
+                parts = [fixed_point_counts(base, g, c) for c in chunks]
+                exact = [lines_point(alpha_r=float(second[j]), beta_r=base.beta_r) for j in pick]
+            else:  # exact lines first: they are the long single-point jobs
+                fut_exact = [ex.submit(lines_point, alpha_r=float(second[j]), beta_r=base.beta_r)
+                             for j in pick]
+                fut_parts = [ex.submit(fixed_point_counts, base, g, c) for c in chunks]
+                parts = [f.result() for f in fut_parts]
+                exact = [f.result() for f in fut_exact]
+        finally:
+            if own:
+                ex.shutdown()
+        has_fp = np.concatenate(parts, axis=1) > 0
+        labels = np.stack([label_gains(g, g_inst[j], np.nan, g_chaos[j], has_fp[:, j])
+                           for j in range(second.size)], axis=1)
+        with_fp = has_fp | (g[:, None] >= g_inst[None, :])
+        first = np.where(with_fp.any(axis=0), np.argmax(with_fp, axis=0), -1)
+        lines = {"g_instability": g_inst, "g_topological": np.where(first >= 0, g[first], np.nan),
+                 "g_chaos": g_chaos}
+    else:
+        pick = np.array([], int)
+        row = lines_point(alpha_r=base.alpha_r, beta_r=base.beta_r)
+        lines = {k: np.full(second.size, row[k]) for k in keys}
+        labels = np.repeat(label_gains(g, row["g_instability"], row["g_topological"],
+                                       row["g_chaos"])[:, None], second.size, axis=1)
+        labels = np.where(marginal_mask(g, second, base), LABELS.index("marginally_stable"), labels)
+    ds = xr.Dataset(
+        {"label": (("g_h", name), labels.astype(np.int8),
+                   {"flag_values": list(range(len(LABELS))), "flag_meanings": " ".join(LABELS)})}
+        | {k: ((name,), v) for k, v in lines.items()},
+        coords={"g_h": g, name: second},
+        attrs={"plane": plane, "labels": " ".join(LABELS), "method": "grid"},
+    )
+    if plane == "g_h-alpha_r" and pick.size:
+        ds = ds.assign_coords({f"{name}_exact": second[pick]})
+        for k in keys:
+            ds[f"{k}_exact"] = ((f"{name}_exact",), np.array([r[k] for r in exact], float))
+    return ds
+
+
 def network_diagram(plane: str, g: Sequence[float], second: Sequence[float], *, base: ModelParams,
                     n: int, seeds: int, t_run: float, out, executor=None, workers: int = 2,
                     progress=None, base_seed: int = 0):
@@ -281,4 +393,5 @@ def plot_phase(theory_ds, network_ds=None, path="phase.png"):
 
 
 __all__ = ["PLANES", "LABELS", "parse_axis", "lines_point", "label_gains", "marginal_mask",
-           "network_point", "theory_diagram", "network_diagram", "plot_phase"]
+           "network_point", "theory_diagram", "theory_diagram_grid", "fixed_point_counts",
+           "network_diagram", "plot_phase"]

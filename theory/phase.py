@@ -357,28 +357,38 @@ def _network_point_repeat(*, repeat: int, **kwargs) -> dict:
 _COLORS = ("#d9ead3", "#fff2cc", "#f4cccc", "#cc4125", "#9fc5e8", "#eeeeee")
 
 
-def plot_phase(theory_ds, network_ds=None, path="phase.png"):
-    """Theory labels as coloured regions with the critical lines, network labels as markers."""
+def plot_phase(theory_ds, network_ds=None, path="phase.png", ax=None):
+    """Theory labels as coloured regions with the critical lines, network labels as markers.
+
+    With ``ax`` given, draws into it and returns it (no file); otherwise saves ``path``. Exact
+    lines of :func:`theory_diagram_grid` (``*_exact``) are drawn as markers on their lines.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
     name = theory_ds.attrs["plane"].split("-")[1]
     g, a = theory_ds["g_h"].values, theory_ds[name].values
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    own = ax is None
+    if own:
+        fig, ax = plt.subplots(figsize=(6.5, 4.5))
     ax.pcolormesh(g, a, theory_ds["label"].values.T, cmap=ListedColormap(_COLORS), vmin=-0.5,
                   vmax=len(LABELS) - 0.5, shading="nearest")
     for key, style in (("g_instability", "k-"), ("g_topological", "g--"), ("g_chaos", "r:")):
         ax.plot(theory_ds[key].values, a, style, lw=1.5, label=key)
+        if f"{key}_exact" in theory_ds:
+            ax.plot(theory_ds[f"{key}_exact"].values, theory_ds[f"{name}_exact"].values,
+                    style[0] + ".", ms=5)
     handles = [Patch(color=c, label=lab) for c, lab in zip(_COLORS, LABELS)]
     if network_ds is not None:
         marks = {"stable": "o", "fixed_points": "s", "bistable": "D", "chaotic": "^", "error": "x"}
         lab = network_ds["label"].values
+        gn, an = network_ds["g_h"].values, network_ds[name].values
         for text, m in marks.items():
             share = (lab == text).mean(axis=2)
             i, j = np.nonzero(share > 0)
             if i.size:
-                ax.scatter(g[i], a[j], marker=m, s=18, facecolors="none", edgecolors="k", lw=0.8,
+                ax.scatter(gn[i], an[j], marker=m, s=30, facecolors="none", edgecolors="k", lw=0.9,
                            label=f"networks: {text}")
     ax.set_xlabel("g_h")
     ax.set_ylabel(name)
@@ -386,6 +396,8 @@ def plot_phase(theory_ds, network_ds=None, path="phase.png"):
     leg1 = ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.add_artist(leg1)
     ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(1.01, 0.0))
+    if not own:
+        return ax
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -20,6 +20,11 @@ Planes (THEORY.md section 7):
   hard-gate criterion at threshold beta_z / alpha_z for every alpha_z > 0; at finite alpha_z it
   describes the limit, not the finite-slope spectrum (whose pinched edge approaches 0).
 
+Large grids: :func:`theory_diagram_grid` gives the same labels (to the g_h resolution of the
+grid) without bisecting g_topological per alpha_r: it counts nonzero static branches at every
+grid point with the vectorised theory.static_mft.solve_static_grid, and computes the exact
+transitions lines only at a few alpha_r (tests/test_phase.py checks the agreement).
+
 Network points (:func:`network_point`, run through theory.sweeps): leading Lyapunov exponent
 from a large initial state, and whether a small initial state decays; labelled ``chaotic``
 (lambda_max > 3 standard errors), ``bistable`` (that, and the small state decays), ``stable``
@@ -199,14 +204,31 @@ def theory_diagram(plane: str, g: Sequence[float], second: Sequence[float], *, b
     return ds
 
 
-def fixed_point_counts(base: ModelParams, g: Sequence[float], alpha_r: Sequence[float]) -> np.ndarray:
-    """Number of nonzero static branches at every (g_h, alpha_r) (solve_static_grid, vectorised;
-    a module-level function so that a process pool can run column chunks)."""
-    from .static_mft import solve_static_grid
+def fixed_point_counts(base: ModelParams, g: Sequence[float], alpha_r: Sequence[float],
+                       chunk: int = 512) -> np.ndarray:
+    """Number of nonzero static roots at every (g_h, alpha_r), shape (len(g), len(alpha_r)).
+
+    Notes
+    -----
+    The bracketing scan of theory.static_mft.solve_static_grid (sign changes of the root function
+    of D_h = <phi^2><sigma_r^2> on its D_h grid, refined at its critical points so that close pairs
+    of roots are not missed), vectorised over the parameter grid, without polishing the roots:
+    only whether and how many roots exist is needed for the labels. A module-level function, so
+    that a process pool can run column chunks.
+    """
+    from .static_mft import SCAN_TOL, _Reduced, _scan, default_grid
 
     g, a = np.asarray(g, float), np.asarray(alpha_r, float)
-    grid = solve_static_grid(base, g_h=g[:, None], alpha_r=a[None, :])
-    return np.asarray(grid.n_branches, dtype=int).reshape(g.size, a.size)
+    red = _Reduced(base, {"g_h": g[:, None], "alpha_r": a[None, :]})
+    P = g.size * a.size
+    flat = red.gather(np.arange(P))
+    grid = default_grid(64)
+    counts = np.zeros(P, dtype=int)
+    for s0 in range(0, P, chunk):
+        sub = flat.gather(np.arange(s0, min(P, s0 + chunk)))
+        idx = _scan(sub, np.asarray(sub.zero_fixed_point()), grid, SCAN_TOL)[0]
+        counts[s0:s0 + chunk] = np.bincount(idx, minlength=min(P, s0 + chunk) - s0)
+    return counts.reshape(g.size, a.size)
 
 
 def theory_diagram_grid(plane: str, g: Sequence[float], second: Sequence[float], *,
@@ -253,7 +275,13 @@ def theory_diagram_grid(plane: str, g: Sequence[float], second: Sequence[float],
     keys = ("g_instability", "g_topological", "g_chaos")
     if plane == "g_h-alpha_r":
         params = [base.replace(alpha_r=float(a)) for a in second]
-        g_inst = np.array([np.nan if (v := g_instability(p)) is None else v for p in params])
+        # at D = 0 the output gate sees alpha_r I_r - beta_r: without an input I_r the root of
+        # F(0) = 1 is the same for every alpha_r
+        no_input = not callable(base.I_r) and np.ndim(base.I_r) == 0 and float(base.I_r) == 0.0
+        if no_input:
+            g_inst = np.full(second.size, np.nan if (v := g_instability(base)) is None else v)
+        else:
+            g_inst = np.array([np.nan if (v := g_instability(p)) is None else v for p in params])
         g_chaos = np.full(second.size, np.nan)
         for j, p in enumerate(params):
             try:

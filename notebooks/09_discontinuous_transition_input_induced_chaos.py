@@ -250,15 +250,23 @@ print(f"pulse protocol {time.perf_counter() - t0:.1f} s")
 
 # %%
 m0 = minimal[0]
-below = pulse_response(p_bi, SIZES["n_pulse"], m0.a_low, seed=m0.seed)
-above = pulse_response(p_bi, SIZES["n_pulse"], m0.a_high, seed=m0.seed)
+# the bracketing pulses again, and half the lower one, run 3 x longer than the protocol's t_after = 100
+below = pulse_response(p_bi, SIZES["n_pulse"], m0.a_low, seed=m0.seed, t_after=300.0)
+above = pulse_response(p_bi, SIZES["n_pulse"], m0.a_high, seed=m0.seed, t_after=300.0)
+half = pulse_response(p_bi, SIZES["n_pulse"], m0.a_low / 2, seed=m0.seed, t_after=300.0)
+for r in (half, below, above):
+    i100 = int(np.argmin(np.abs(r.t - 101.0)))
+    print(f"A = {r.amplitude:.4f}: <h^2> at t = 101 {r.mean_h2[i100]:.2g}, at t = 301 {r.mean_h2[-1]:.2g} "
+          f"(active at t = 300: {r.active})")
 big_low_g = pulse_response(ModelParams.gated(1.5, **STRONG), SIZES["n_pulse"], 3.0, seed=m0.seed)
 additive = pulse_response(ModelParams.additive(0.9), SIZES["n_pulse"], 3.0, seed=m0.seed)
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
 ax = axes[0]
-ax.semilogy(above.t, np.maximum(above.mean_h2, 1e-12), "C3", label=f"A = {m0.a_high:.3f}: active")
-ax.semilogy(below.t, np.maximum(below.mean_h2, 1e-12), "C0", label=f"A = {m0.a_low:.3f}: returns to rest")
+ax.semilogy(above.t, np.maximum(above.mean_h2, 1e-12), "C3", label=f"A = {m0.a_high:.3f} (a_high)")
+ax.semilogy(below.t, np.maximum(below.mean_h2, 1e-12), "C0", label=f"A = {m0.a_low:.3f} (a_low)")
+ax.semilogy(half.t, np.maximum(half.mean_h2, 1e-12), "C2", label=f"A = {half.amplitude:.3f} (a_low / 2)")
+ax.axvline(101, color="0.5", lw=0.8, label="end of the protocol (t_after = 100)")
 ax.axhline(D_LOW, color="r", ls=":", lw=0.8, label="lower saddle D_h")
 ax.axhline(ACTIVE, color="k", ls="--", lw=0.8, label="ACTIVE threshold")
 ax.set_xlabel("t (pulse on [0, 1))")
@@ -279,7 +287,17 @@ plt.show()
 # succeeding threshold pulse $\langle h^2\rangle$ is several times the saddle's $D_h$ (part of the
 # kick lies along fast, strongly decaying directions, so the state must start beyond the
 # saddle's level; the static theory gives the scale, not the exact threshold, which depends on the
-# pulse direction relative to the saddle's stable manifold). In the additive network, and in the
+# pulse direction relative to the saddle's stable manifold). Near the threshold both bracketing
+# trajectories first approach the saddle and linger there ($\langle h^2\rangle \approx 10^{-3}$,
+# a few times the $N = \infty$ saddle's $D_h$) for 100 time units or more before leaving for rest
+# or for the chaotic state: the saddle's stable manifold is the basin boundary, as the static
+# picture suggests. Consequently **the minimal pulse is sharp only for a given observation time**:
+# run three times longer, the fates of the two bracketing pulses need not match those at the
+# protocol's $t = 100$ (in the run recorded while writing this notebook they swapped: the lower one
+# left the saddle for chaos at $t \approx 200$, the upper one fell back to rest), and at $N = 200$
+# the chaotic state can also collapse later (section 3). The 10 % bracket therefore belongs to the
+# protocol at $t = 100$; the spread between networks (a factor of about 3 here) and the scale set by
+# the saddle are the robust findings. A pulse of half the lower amplitude returns to rest for good. In the additive network, and in the
 # gated one below $g_{\rm top}$, there is no second attractor and any pulse dies out; in the
 # additive network static inputs lower $\lambda_{\max}$ (section 4).
 #
@@ -370,7 +388,9 @@ assert m1_ < m0_ - 3 * math.hypot(se0, se1)
 # %% [markdown]
 # **(e) Pulse.** For every network the bisection ends with a quiescent $a_{\rm low}$ and an active
 # $a_{\rm high}$ within 10 % (the requested resolution), after a pulse that pushed
-# $\langle h^2\rangle$ beyond the lower saddle branch of the static theory; without a coexisting
+# $\langle h^2\rangle$ beyond the lower saddle branch of the static theory; for the first network a
+# pulse of half $a_{\rm low}$ is back at rest at $t = 300$ ($\langle h^2\rangle$ over the last 20
+# below `ACTIVE` and falling); without a coexisting
 # attractor (gated below $g_{\rm top}$, additive below 1) the strongest pulse decays below 1e-4
 # (a decay by more than 3 decades from $\langle h^2\rangle \approx 1$ after the pulse).
 
@@ -379,6 +399,6 @@ for m in minimal:
     outcome = {a: act for a, act, _ in m.trials}
     assert outcome[m.a_low] is False and outcome[m.a_high] is True and m.a_high / m.a_low <= 1.1
     assert m.h2_after > D_LOW
-assert above.active and not below.active
+assert not half.active and half.mean_h2[-1] < half.mean_h2[int(np.argmin(np.abs(half.t - 101.0)))]
 for r in (big_low_g, additive):
     assert r.mean_h2_after_pulse > 0.1 and r.mean_h2_end < 1e-4

@@ -7,6 +7,11 @@ input pulse I^h_i(t) = A xi_i for 0 <= t < t_pulse, xi_i ~ N(0, 1) a seeded patt
 pulse it runs freely and ends either back at rest or on the chaotic attractor.
 :func:`pulse_response` runs one trial; :func:`minimal_pulse` bisects the amplitude A between a
 failing and a succeeding one.
+
+The outcome is judged at the end of the free run (``t_after``): near the threshold a trajectory
+lingers close to the lower saddle fixed point for 100 time units or more, and in finite networks
+the chaotic state is itself transient, so the minimal amplitude is sharp only for a given
+``t_after`` (notebook 09 measures this).
 """
 
 from __future__ import annotations

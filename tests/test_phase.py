@@ -72,3 +72,43 @@ def test_cli_phase_bad_input_exit_2(run_cli, tmp_path, argv, match):
     code, out, err = run_cli("phase", *argv, "--out", str(tmp_path))
     assert code == 2 and out == ""
     assert match in err and len(err.strip().splitlines()) == 1
+
+
+def test_grid_diagram_labels_agree_with_the_exact_lines():
+    # labels from counting static branches on the grid vs labels from the exact critical gains
+    # (theory.transitions via lines_point, stored as *_exact): identical, and the grid
+    # g_topological is the first grid gain at or above the exact one
+    from theory.phase import theory_diagram_grid
+
+    g, a = np.linspace(1.5, 2.5, 21), np.array([0.0, 5.0, 20.0])
+    ds = theory_diagram_grid("g_h-alpha_r", g, a, base=ModelParams.gated(1.0), n_exact=3, workers=1)
+    assert list(ds["alpha_r_exact"].values) == list(a)
+    for j in range(a.size):
+        exact = [ds[f"{k}_exact"].values[j] for k in ("g_instability", "g_topological", "g_chaos")]
+        assert np.array_equal(ds["label"].values[:, j], label_gains(g, *exact))
+        g_top = ds["g_topological"].values[j]
+        assert g_top >= exact[1] - 1e-12 and g_top - exact[1] < g[1] - g[0]
+    # alpha_r = 20: fixed points before the instability (saddle-node at 1.628)
+    assert set(names(ds["label"].values[:, 2])) == {"stable", "undetermined"}
+    assert names(ds["label"].values[:, 0]) == ["stable"] * 10 + ["chaotic"] * 11
+
+
+def test_grid_diagram_alpha_z_plane_matches_theory_diagram(tmp_path):
+    from theory.phase import theory_diagram, theory_diagram_grid
+
+    base = ModelParams.gated(1.0, alpha_r=1.0)
+    g, a = np.array([1.5, 2.5]), np.array([0.0, 5.0])
+    fast = theory_diagram_grid("g_h-alpha_z", g, a, base=base, workers=1)
+    slow = theory_diagram("g_h-alpha_z", g, a, base=base, out=tmp_path, workers=1)
+    assert np.array_equal(fast["label"].values, slow["label"].values)
+    assert fast["label"].values[1, 1] == LABELS.index("marginally_stable")
+
+
+@pytest.mark.parametrize("kw, match", [(dict(n_exact=-1), "n_exact"), (dict(workers=0), "workers"),
+                                       (dict(plane="g_h-beta"), "plane")])
+def test_grid_diagram_rejects_bad_input(kw, match):
+    from theory.phase import theory_diagram_grid
+
+    args = dict(plane="g_h-alpha_r") | kw
+    with pytest.raises(ValueError, match=match):
+        theory_diagram_grid(args.pop("plane"), [1.0, 2.0], [0.0], base=ModelParams.gated(1.0), **args)

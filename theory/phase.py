@@ -20,6 +20,11 @@ Planes (THEORY.md section 7):
   hard-gate criterion at threshold beta_z / alpha_z for every alpha_z > 0; at finite alpha_z it
   describes the limit, not the finite-slope spectrum (whose pinched edge approaches 0).
 
+Large grids: :func:`theory_diagram_grid` gives the same labels (to the g_h resolution of the
+grid) without bisecting g_topological per alpha_r: it counts nonzero static branches at every
+grid point with the vectorised theory.static_mft.solve_static_grid, and computes the exact
+transitions lines only at a few alpha_r (tests/test_phase.py checks the agreement).
+
 Network points (:func:`network_point`, run through theory.sweeps): leading Lyapunov exponent
 from a large initial state, and whether a small initial state decays; labelled ``chaotic``
 (lambda_max > 3 standard errors), ``bistable`` (that, and the small state decays), ``stable``
@@ -83,16 +88,21 @@ def lines_point(*, alpha_r: float, beta_r: float, seed: int = 0) -> dict:
             "discontinuous": None if t.discontinuous is None else bool(t.discontinuous)}
 
 
-def label_gains(g: np.ndarray, g_inst: float, g_top: float, g_chaos: float) -> np.ndarray:
-    """Label index (into LABELS) of each gain g for one set of critical gains (module Notes)."""
+def label_gains(g: np.ndarray, g_inst: float, g_top: float, g_chaos: float,
+                has_fixed_points: np.ndarray | None = None) -> np.ndarray:
+    """Label index (into LABELS) of each gain g for one set of critical gains (module Notes).
+
+    ``has_fixed_points`` (bool per gain), when given, replaces the test g >= g_top: whether
+    nonzero fixed points exist there (e.g. counted by theory.static_mft.solve_static_grid).
+    """
     g = np.asarray(g, float)
+    above = g >= g_top if has_fixed_points is None else (np.asarray(has_fixed_points, bool) | (g >= g_inst))
     out = np.full(g.shape, LABELS.index("undetermined"))
-    out[g < g_top] = LABELS.index("stable")
+    out[~above] = LABELS.index("stable")
     if math.isfinite(g_chaos):
-        above = g >= g_top
         out[above & (g < g_inst) & (g < g_chaos)] = LABELS.index("fixed_points")
         out[above & (g < g_inst) & (g >= g_chaos)] = LABELS.index("bistable")
-        out[g >= max(g_inst, g_chaos)] = LABELS.index("chaotic")
+        out[above & (g >= max(g_inst, g_chaos))] = LABELS.index("chaotic")
     return out
 
 
@@ -194,6 +204,136 @@ def theory_diagram(plane: str, g: Sequence[float], second: Sequence[float], *, b
     return ds
 
 
+def fixed_point_counts(base: ModelParams, g: Sequence[float], alpha_r: Sequence[float],
+                       chunk: int = 512) -> np.ndarray:
+    """Number of nonzero static roots at every (g_h, alpha_r), shape (len(g), len(alpha_r)).
+
+    Notes
+    -----
+    The bracketing scan of theory.static_mft.solve_static_grid (sign changes of the root function
+    of D_h = <phi^2><sigma_r^2> on its D_h grid, refined at its critical points so that close pairs
+    of roots are not missed), vectorised over the parameter grid, without polishing the roots:
+    only whether and how many roots exist is needed for the labels. A module-level function, so
+    that a process pool can run column chunks.
+    """
+    from .static_mft import SCAN_TOL, _Reduced, _scan, default_grid
+
+    g, a = np.asarray(g, float), np.asarray(alpha_r, float)
+    red = _Reduced(base, {"g_h": g[:, None], "alpha_r": a[None, :]})
+    P = g.size * a.size
+    flat = red.gather(np.arange(P))
+    grid = default_grid(64)
+    counts = np.zeros(P, dtype=int)
+    for s0 in range(0, P, chunk):
+        sub = flat.gather(np.arange(s0, min(P, s0 + chunk)))
+        idx = _scan(sub, np.asarray(sub.zero_fixed_point()), grid, SCAN_TOL)[0]
+        counts[s0:s0 + chunk] = np.bincount(idx, minlength=min(P, s0 + chunk) - s0)
+    return counts.reshape(g.size, a.size)
+
+
+def theory_diagram_grid(plane: str, g: Sequence[float], second: Sequence[float], *,
+                        base: ModelParams, n_exact: int = 9, executor=None, workers: int = 2):
+    """Fast theory diagram for large grids; same labels as :func:`theory_diagram` up to the grid
+    resolution in g_h.
+
+    Parameters
+    ----------
+    n_exact : int
+        Number of second-axis values (evenly picked, ends included) at which the exact
+        theory.transitions lines are also computed (variables ``*_exact`` on the ``<axis>_exact``
+        coordinate); 0 for none.
+    executor : concurrent.futures Executor, optional
+        Runs column chunks of the static grid; default a local process pool of ``workers``
+        (``workers=1``: in this process).
+
+    Notes
+    -----
+    Plane ``g_h-alpha_r``: whether nonzero fixed points exist at (g_h, alpha_r) is read from the
+    number of nonzero roots of D_h = <phi^2><sigma_r^2> found by the vectorised static solver
+    (instead of bisecting g_topological per alpha_r): g >= g_topological <=> a nonzero root exists
+    or g >= g_instability. g_instability (root of F(0) = 1 at D = 0) is exact per alpha_r and
+    g_chaos is the DMFT onset where available (constant gates), NaN elsewhere. The variable
+    ``g_topological`` is then the first grid gain with fixed points (resolution: the g_h step).
+    Plane ``g_h-alpha_z``: the lines do not depend on alpha_z (one exact transitions call);
+    labels as in :func:`theory_diagram` with the marginal region of :func:`marginal_mask`.
+    """
+    import xarray as xr
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .dmft import chaos_onset_gain
+    from .transitions import g_instability
+
+    if plane not in PLANES:
+        raise ValueError(f"plane must be one of {PLANES}, got {plane!r}")
+    if not isinstance(n_exact, int | np.integer) or n_exact < 0:
+        raise ValueError(f"n_exact must be an integer >= 0, got {n_exact!r}")
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    g = _axis("g_h", g)
+    name = plane.split("-")[1]
+    second = _axis(name, second)
+    keys = ("g_instability", "g_topological", "g_chaos")
+    if plane == "g_h-alpha_r":
+        params = [base.replace(alpha_r=float(a)) for a in second]
+        # at D = 0 the output gate sees alpha_r I_r - beta_r: without an input I_r the root of
+        # F(0) = 1 is the same for every alpha_r
+        no_input = not callable(base.I_r) and np.ndim(base.I_r) == 0 and float(base.I_r) == 0.0
+        if no_input:
+            g_inst = np.full(second.size, np.nan if (v := g_instability(base)) is None else v)
+        else:
+            g_inst = np.array([np.nan if (v := g_instability(p)) is None else v for p in params])
+        g_chaos = np.full(second.size, np.nan)
+        for j, p in enumerate(params):
+            try:
+                g_chaos[j] = chaos_onset_gain(p)
+            except ValueError:  # outside the constant-gate DMFT
+                pass
+        chunks = [c for c in np.array_split(second, min(workers, second.size)) if c.size]
+        pick = np.unique(np.round(np.linspace(0, second.size - 1, min(n_exact, second.size))).astype(int)) \
+            if n_exact > 0 else np.array([], int)
+        own = executor is None and workers > 1
+        ex = ProcessPoolExecutor(max_workers=workers) if own else executor
+        try:
+            if ex is None:
+                parts = [fixed_point_counts(base, g, c) for c in chunks]
+                exact = [lines_point(alpha_r=float(second[j]), beta_r=base.beta_r) for j in pick]
+            else:  # exact lines first: they are the long single-point jobs
+                fut_exact = [ex.submit(lines_point, alpha_r=float(second[j]), beta_r=base.beta_r)
+                             for j in pick]
+                fut_parts = [ex.submit(fixed_point_counts, base, g, c) for c in chunks]
+                parts = [f.result() for f in fut_parts]
+                exact = [f.result() for f in fut_exact]
+        finally:
+            if own:
+                ex.shutdown()
+        has_fp = np.concatenate(parts, axis=1) > 0
+        labels = np.stack([label_gains(g, g_inst[j], np.nan, g_chaos[j], has_fp[:, j])
+                           for j in range(second.size)], axis=1)
+        with_fp = has_fp | (g[:, None] >= g_inst[None, :])
+        first = np.where(with_fp.any(axis=0), np.argmax(with_fp, axis=0), -1)
+        lines = {"g_instability": g_inst, "g_topological": np.where(first >= 0, g[first], np.nan),
+                 "g_chaos": g_chaos}
+    else:
+        pick = np.array([], int)
+        row = lines_point(alpha_r=base.alpha_r, beta_r=base.beta_r)
+        lines = {k: np.full(second.size, row[k]) for k in keys}
+        labels = np.repeat(label_gains(g, row["g_instability"], row["g_topological"],
+                                       row["g_chaos"])[:, None], second.size, axis=1)
+        labels = np.where(marginal_mask(g, second, base), LABELS.index("marginally_stable"), labels)
+    ds = xr.Dataset(
+        {"label": (("g_h", name), labels.astype(np.int8),
+                   {"flag_values": list(range(len(LABELS))), "flag_meanings": " ".join(LABELS)})}
+        | {k: ((name,), v) for k, v in lines.items()},
+        coords={"g_h": g, name: second},
+        attrs={"plane": plane, "labels": " ".join(LABELS), "method": "grid"},
+    )
+    if plane == "g_h-alpha_r" and pick.size:
+        ds = ds.assign_coords({f"{name}_exact": second[pick]})
+        for k in keys:
+            ds[f"{k}_exact"] = ((f"{name}_exact",), np.array([r[k] for r in exact], float))
+    return ds
+
+
 def network_diagram(plane: str, g: Sequence[float], second: Sequence[float], *, base: ModelParams,
                     n: int, seeds: int, t_run: float, out, executor=None, workers: int = 2,
                     progress=None, base_seed: int = 0):
@@ -245,28 +385,38 @@ def _network_point_repeat(*, repeat: int, **kwargs) -> dict:
 _COLORS = ("#d9ead3", "#fff2cc", "#f4cccc", "#cc4125", "#9fc5e8", "#eeeeee")
 
 
-def plot_phase(theory_ds, network_ds=None, path="phase.png"):
-    """Theory labels as coloured regions with the critical lines, network labels as markers."""
+def plot_phase(theory_ds, network_ds=None, path="phase.png", ax=None):
+    """Theory labels as coloured regions with the critical lines, network labels as markers.
+
+    With ``ax`` given, draws into it and returns it (no file); otherwise saves ``path``. Exact
+    lines of :func:`theory_diagram_grid` (``*_exact``) are drawn as markers on their lines.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
     name = theory_ds.attrs["plane"].split("-")[1]
     g, a = theory_ds["g_h"].values, theory_ds[name].values
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    own = ax is None
+    if own:
+        fig, ax = plt.subplots(figsize=(6.5, 4.5))
     ax.pcolormesh(g, a, theory_ds["label"].values.T, cmap=ListedColormap(_COLORS), vmin=-0.5,
                   vmax=len(LABELS) - 0.5, shading="nearest")
     for key, style in (("g_instability", "k-"), ("g_topological", "g--"), ("g_chaos", "r:")):
         ax.plot(theory_ds[key].values, a, style, lw=1.5, label=key)
+        if f"{key}_exact" in theory_ds:
+            ax.plot(theory_ds[f"{key}_exact"].values, theory_ds[f"{name}_exact"].values,
+                    style[0] + ".", ms=5)
     handles = [Patch(color=c, label=lab) for c, lab in zip(_COLORS, LABELS)]
     if network_ds is not None:
         marks = {"stable": "o", "fixed_points": "s", "bistable": "D", "chaotic": "^", "error": "x"}
         lab = network_ds["label"].values
+        gn, an = network_ds["g_h"].values, network_ds[name].values
         for text, m in marks.items():
             share = (lab == text).mean(axis=2)
             i, j = np.nonzero(share > 0)
             if i.size:
-                ax.scatter(g[i], a[j], marker=m, s=18, facecolors="none", edgecolors="k", lw=0.8,
+                ax.scatter(gn[i], an[j], marker=m, s=30, facecolors="none", edgecolors="k", lw=0.9,
                            label=f"networks: {text}")
     ax.set_xlabel("g_h")
     ax.set_ylabel(name)
@@ -274,6 +424,8 @@ def plot_phase(theory_ds, network_ds=None, path="phase.png"):
     leg1 = ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.add_artist(leg1)
     ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(1.01, 0.0))
+    if not own:
+        return ax
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -281,4 +433,5 @@ def plot_phase(theory_ds, network_ds=None, path="phase.png"):
 
 
 __all__ = ["PLANES", "LABELS", "parse_axis", "lines_point", "label_gains", "marginal_mask",
-           "network_point", "theory_diagram", "network_diagram", "plot_phase"]
+           "network_point", "theory_diagram", "theory_diagram_grid", "fixed_point_counts",
+           "network_diagram", "plot_phase"]

@@ -44,8 +44,10 @@ from .simulation import integrate
 
 PLANES = ("g_h-alpha_r", "g_h-alpha_z")
 LABELS = ("stable", "fixed_points", "bistable", "chaotic", "marginally_stable", "undetermined")
-#: Initial scale of the "small" state (h ~ N(0, SMALL^2)) and the h^2 below which it has decayed.
-SMALL, DECAYED = 1e-3, 1e-9
+#: Initial scale of the "small" state (h ~ N(0, SMALL^2)); it has decayed when its mean h^2 ends
+#: below the initial SMALL^2 (a linearly unstable quiescent state grows instead, even slowly).
+SMALL = 1e-3
+DECAYED = SMALL**2
 
 
 def _axis(name: str, values) -> np.ndarray:
@@ -139,8 +141,8 @@ def network_point(*, g_h: float, alpha_r: float = 0.0, beta_r: float = 0.0, alph
     lambda_max: QR estimate (k = 1) after ``t_transient`` from h ~ N(0, 1), over ``t_run`` in 5
     blocks (its standard error from the blocks); constant inputs I_h, I_r (``model`` "gated" or
     "additive", which ignores the gate arguments). The small state h ~ N(0, SMALL^2) is integrated
-    for t_transient + t_run; it has decayed when mean h^2 < DECAYED (linear stability of the
-    quiescent state over that time).
+    for t_transient + t_run; it has decayed when mean h^2 < DECAYED = SMALL^2, its initial value
+    (linear stability of the quiescent state over that time).
     """
     if model == "additive":
         params = ModelParams.additive(g_h, I_h=I_h)

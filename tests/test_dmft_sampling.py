@@ -12,7 +12,7 @@ from theory.dmft_sampling import (FieldModel, lag_correlation, periodic_spectrum
                                   solve_dmft_sampling)
 from theory.errors import ConvergenceError
 
-SMALL = dict(n_paths=128, n_chains=4, n_batches=4, window=30.0)
+SMALL = dict(n_paths=128, n_chains=8, n_batches=4, window=30.0)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_outputs_consistent(additive_solution):
     assert np.allclose(r.c_z, r.c_r)
     d = r.as_dict()
     assert set(d["corr"]) >= {"tau", "c_h", "c_phi", "c_z", "c_r"}
-    assert d["residuals"] and d["n_iter"] == len(d["residuals"])
+    assert d["residuals"] and 1 <= d["n_iter"] <= len(d["residuals"])
 
 
 def test_seeded_reproducibility():

@@ -273,15 +273,18 @@ def _trend_free(values, k):
     return abs(slope) <= 2 * se
 
 
-def _window_decayed(c_h, se, tail_tol):
-    n = c_h.size
-    tail = np.abs(c_h[int(0.8 * n):])
-    return bool(np.all(tail <= tail_tol * c_h[0] + 2 * se[int(0.8 * n):]))
+def _window_decayed(c_h_batches, tail_tol):
+    """True if the mean of C_h over the last fifth of the window is within tail_tol C_h(0) of 0,
+    allowing 2 standard errors (over batches) of that mean."""
+    n = c_h_batches.shape[1]
+    tail = c_h_batches[:, int(0.8 * n):].mean(axis=1)
+    se = tail.std(ddof=1) / math.sqrt(tail.size)
+    return bool(abs(tail.mean()) <= tail_tol * c_h_batches[:, 0].mean() + 2 * se)
 
 
-def solve_dmft_sampling(params: ModelParams, *, n_paths: int = 256, n_chains: int = 4, n_batches: int = 4, dt: float = 0.1,
-                        window: float | None = None, damping: float = 0.5, max_iter: int = 40,
-                        noise_factor: float = 3.0, trend_window: int = 6, n_average: int = 4, tail_tol: float = 0.02,
+def solve_dmft_sampling(params: ModelParams, *, n_paths: int = 128, n_chains: int = 8, n_batches: int = 4, dt: float = 0.1,
+                        window: float | None = None, damping: float = 1.0, max_iter: int = 60,
+                        noise_factor: float = 3.0, trend_window: int = 10, n_average: int = 4, tail_tol: float = 0.02,
                         max_window: float = 2000.0, seed: int = 0, c_phi_init=None,
                         progress: bool | None = None) -> SamplingDMFTResult:
     """Self-consistent sampling DMFT: C_h, C_phi, C_z, C_r, delta_h, tau_relax with errors.
@@ -310,12 +313,12 @@ def solve_dmft_sampling(params: ModelParams, *, n_paths: int = 256, n_chains: in
     noise_factor : float
         Converged when rms(C_phi change) <= noise_factor x rms(sampling error of C_phi) ...
     trend_window : int
-        ... and the correlation time of the new C_phi over the last trend_window iterations
-        has no linear trend beyond 2 standard errors of the fitted slope (>= 4).
+        ... and the chain-mean correlation time of the new C_phi over the last trend_window
+        iterations has no linear trend beyond 2 standard errors of the fitted slope (>= 4).
     n_average : int
         Iterations after convergence whose batches make the reported averages (>= 1).
     tail_tol : float
-        |C_h| / C_h(0) allowed on the last fifth of the window (beyond 3 stderr).
+        |mean of C_h over the last fifth of the window| / C_h(0) allowed (beyond 2 stderr).
     seed : int
         Root of the numpy SeedSequence; each iteration has its own child.
     c_phi_init : callable, optional
@@ -336,8 +339,9 @@ def solve_dmft_sampling(params: ModelParams, *, n_paths: int = 256, n_chains: in
     (4) C_phi^new, C_h^new from the paths (per batch, time-averaged, FFT);
     (5) residual r_k = rms_tau(C_phi^new - C_phi^k) / C_phi^new(0), noise s_k = rms_tau(stderr of
     C_phi^new over batches) / C_phi^new(0); C_phi^{k+1} = (1 - damping) C_phi^k + damping C_phi^new.
-    Converged at the first k with r_k <= noise_factor s_k and no significant trend of
-    tau_phi = int C_phi^new / C_phi^new(0) over the last trend_window iterations (the slowest mode
+    Converged at the first k with r_k <= noise_factor s_k in every chain and no significant
+    trend of the chain mean of tau_phi = int C_phi^new / C_phi^new(0) over the last trend_window
+    iterations (the slowest mode
     of the iteration, the width of C, changes by less than the noise per step, so r_k alone
     stops too early); then n_average more iterations are
     run and averaged. The whole loop runs in n_chains independent chains; results are the chain
@@ -378,70 +382,109 @@ def solve_dmft_sampling(params: ModelParams, *, n_paths: int = 256, n_chains: in
     if not (isinstance(window, (int, float)) and window >= 10 * dt):
         raise ValueError(f"window must be >= 10 dt = {10 * dt:g}, got {window!r}")
     init = c_phi_init or (lambda t: _initial_c_phi(model, params, t))
-    chains = []
-    seeds = np.random.SeedSequence(seed).spawn(n_chains)
-    with progress_bar(n_chains * (max_iter + n_average), "sampling DMFT", progress) as bar:
-        for c, ss in enumerate(seeds):
-            # later chains start in the window the first chain needed (same initial C_phi)
-            w = window if c == 0 else chains[0]["grid"].tau[-1]
-            chains.append(_chain(model, _Grid(dt, int(round(w / dt))), init, n_paths, n_batches, ss,
-                                 damping=damping, max_iter=max_iter, noise_factor=noise_factor,
-                                 trend_window=trend_window, n_average=n_average, tail_tol=tail_tol,
-                                 max_window=max_window, bar=bar, widen=(c == 0)))
-    return _summarise(params, model, chains, dict(
-        dt=dt, window=float(chains[0]["grid"].tau[-1]), n_paths=n_paths, n_batches=n_batches,
-        n_chains=n_chains, damping=damping, seed=seed, n_average=n_average,
-        converged_at=[ch["converged_at"] for ch in chains]))
-
-
-def _chain(model, grid, init, n_paths, n_batches, seedseq, *, damping, max_iter, noise_factor,
-           trend_window, n_average, tail_tol, max_window, bar, widen=True) -> dict:
-    """One self-consistent chain (the iteration of :func:`solve_dmft_sampling`); only the first
-    chain may widen the window, the others use the window it settled on."""
-    dt, n_lag = grid.dt, grid.n_lag
-    c_phi = np.asarray(init(grid.tau), float)
-    residuals, noise, collected, widths = [], [], [], []
-    converged_at = None
+    grid = _Grid(dt, int(round(window / dt)))
+    c0 = np.asarray(init(grid.tau), float)
+    chains = [_Chain(c0.copy(), ss) for ss in np.random.SeedSequence(seed).spawn(n_chains)]
     it = 0
-    while True:
-        it += 1
-        rng = np.random.default_rng(seedseq.spawn(1)[0])
-        est = _one_iteration(model, grid, c_phi, n_paths, n_batches, rng)
+    with progress_bar(max_iter + n_average, "sampling DMFT", progress) as bar:
+        while True:
+            active = [ch for ch in chains if len(ch.collected) < n_average]
+            if not active:
+                break
+            it += 1
+            ests = _iterate_chains(model, grid, active, n_paths, n_batches)
+            widen = False
+            for ch, est in zip(active, ests):
+                ch.update(est, damping, n_batches, dt)
+                if ch.converged_at is not None:
+                    ch.collected.append(est)
+            if chains[0].converged_at is None:
+                # all chains are declared converged together: each is at its noise level and the
+                # chain-mean correlation time has no trend (averaging over chains makes the trend
+                # test sqrt(n_chains) more sensitive to the slow mode of the iteration)
+                mean_width = np.mean([ch.widths for ch in chains], axis=0)
+                if (all(ch.residuals[-1] <= noise_factor * ch.noise[-1] for ch in chains)
+                        and mean_width.size >= trend_window and _trend_free(mean_width, trend_window)):
+                    if not all(_window_decayed(est["c_h_batches"], tail_tol) for est in ests):
+                        widen = True
+                    else:
+                        for ch in chains:
+                            ch.converged_at = ch.iterations
+                elif chains[0].iterations >= max_iter:
+                    ch = chains[0]
+                    raise ConvergenceError(
+                        f"sampling DMFT not converged in {max_iter} iterations (last residual "
+                        f"{ch.residuals[-1]:.3g}, {noise_factor:g} x noise "
+                        f"{noise_factor * ch.noise[-1]:.3g}; last chain-mean correlation times "
+                        f"{np.round(mean_width[-trend_window:], 3).tolist()})", residuals=ch.residuals)
+            if widen:   # C_h has not decayed in the window: double it for every chain and restart the tests
+                if 2 * grid.tau[-1] > max_window:
+                    raise ConvergenceError(f"C_h has not decayed within the window {grid.tau[-1]:g} "
+                                           f"(max_window {max_window:g})", residuals=chains[0].residuals)
+                grid = _Grid(dt, 2 * grid.n_lag)
+                for ch in chains:
+                    ch.widen(grid.n_lag)
+            bar.update()
+    return _summarise(params, model, grid, chains, dict(
+        dt=dt, window=float(grid.tau[-1]), n_paths=n_paths, n_batches=n_batches,
+        n_chains=n_chains, damping=damping, seed=seed, n_average=n_average,
+        converged_at=[ch.converged_at for ch in chains]))
+
+
+class _Chain:
+    """State of one self-consistent chain: input C_phi, histories, collected estimates."""
+
+    def __init__(self, c_phi, seedseq):
+        self.c_phi, self.seedseq = c_phi, seedseq
+        self.residuals, self.noise, self.widths, self.collected = [], [], [], []
+        self.converged_at, self.iterations = None, 0
+
+    def rng(self):
+        return np.random.default_rng(self.seedseq.spawn(1)[0])
+
+    def update(self, est, damping, n_batches, dt):
         new = est["c_phi_batches"].mean(axis=0)
         se = est["c_phi_batches"].std(axis=0, ddof=1) / math.sqrt(n_batches)
         if not new[0] > 0:
             raise ConvergenceError("sampling DMFT collapsed to the quiescent state (C_phi(0) = 0)",
-                                   residuals=residuals)
-        residuals.append(float(np.sqrt(np.mean((new - c_phi) ** 2)) / new[0]))
-        noise.append(float(np.sqrt(np.mean(se ** 2)) / new[0]))
-        widths.append(float((np.sum(new) - 0.5 * new[0]) * dt / new[0]))
-        c_phi = (1 - damping) * c_phi + damping * new
-        bar.update()
-        if converged_at is None:
-            if (residuals[-1] <= noise_factor * noise[-1] and len(widths) >= trend_window
-                    and _trend_free(widths, trend_window)):
-                ch = est["c_h_batches"]
-                if widen and not _window_decayed(ch.mean(0), ch.std(0, ddof=1) / math.sqrt(n_batches), tail_tol):
-                    if 2 * grid.tau[-1] > max_window:
-                        raise ConvergenceError(
-                            f"C_h has not decayed within the window {grid.tau[-1]:g} <= max_window",
-                            residuals=residuals)
-                    grid = _Grid(dt, 2 * n_lag)
-                    n_lag = grid.n_lag
-                    c_phi = np.concatenate([c_phi, np.zeros(n_lag - c_phi.size + 1)])
-                    widths.clear()
-                    continue
-                converged_at = it
-            elif it >= max_iter:
-                raise ConvergenceError(
-                    f"sampling DMFT not converged in {max_iter} iterations (last residual "
-                    f"{residuals[-1]:.3g} > {noise_factor:g} x noise {noise[-1]:.3g}, or a trend in "
-                    f"the correlation time {widths[-trend_window:]})", residuals=residuals)
-            continue
-        collected.append(est)
-        if len(collected) >= n_average:
-            return {"grid": grid, "collected": collected, "residuals": residuals, "noise": noise,
-                    "converged_at": converged_at, "c_phi": c_phi}
+                                   residuals=self.residuals)
+        self.iterations += 1
+        self.residuals.append(float(np.sqrt(np.mean((new - self.c_phi) ** 2)) / new[0]))
+        self.noise.append(float(np.sqrt(np.mean(se ** 2)) / new[0]))
+        self.widths.append(float((np.sum(new) - 0.5 * new[0]) * dt / new[0]))
+        self.c_phi = (1 - damping) * self.c_phi + damping * new
+
+    def widen(self, n_lag):
+        self.c_phi = np.concatenate([self.c_phi, np.zeros(n_lag + 1 - self.c_phi.size)])
+        self.widths.clear()
+        self.collected.clear()
+        self.converged_at = None
+
+
+def _iterate_chains(model, grid, chains, n_paths, n_batches) -> list[dict]:
+    """One iteration of every chain, with all chains' paths integrated together."""
+    etas, zs, spectra = [], [], []
+    for ch in chains:
+        sp = field_spectra(model, grid, ch.c_phi)
+        rng = ch.rng()
+        etas.append(sample_stationary_paths(sp["s_eta"], n_paths, rng))
+        zs.append(sample_stationary_paths(sp["s_z"], n_paths, rng) if model.gated else None)
+        spectra.append(sp)
+    eta = np.concatenate(etas, axis=1)
+    z = np.concatenate(zs, axis=1) if model.gated else np.zeros_like(eta)
+    del etas, zs
+    h = _integrate_h(model, eta, z, grid)
+    del eta, z
+    ph = model.factors(h, np.zeros(1))[0]
+    ch_all = lag_correlation(h, grid.n_lag)
+    cp_all = lag_correlation(ph, grid.n_lag)
+    out = []
+    for c in range(len(chains)):
+        cols = np.arange(c * n_paths, (c + 1) * n_paths)
+        batches = np.array_split(cols, n_batches)
+        out.append({"c_h_batches": np.stack([ch_all[:, b].mean(1) for b in batches]),
+                    "c_phi_batches": np.stack([cp_all[:, b].mean(1) for b in batches])})
+    return out
 
 
 def _check_int(name, value, low):
@@ -462,32 +505,19 @@ def field_spectra(model: FieldModel, grid: _Grid, c_phi: np.ndarray) -> dict:
             "c_dsr": c_dsr(c_r)}
 
 
-def _one_iteration(model, grid, c_phi, n_paths, n_batches, rng) -> dict:
-    sp = field_spectra(model, grid, c_phi)
-    eta = sample_stationary_paths(sp["s_eta"], n_paths, rng)
-    z = sample_stationary_paths(sp["s_z"], n_paths, rng) if model.gated else np.zeros_like(eta)
-    h = _integrate_h(model, eta, z, grid)
-    ph = model.factors(h, np.zeros(1))[0]
-    ch = lag_correlation(h, grid.n_lag)
-    cp = lag_correlation(ph, grid.n_lag)
-    batches = np.array_split(np.arange(n_paths), n_batches)
-    return {"c_h_batches": np.stack([ch[:, b].mean(1) for b in batches]),
-            "c_phi_batches": np.stack([cp[:, b].mean(1) for b in batches]), "spectra": sp}
-
-
-def _summarise(params, model, chains, settings):
+def _summarise(params, model, grid, chains, settings):
     """Per chain: averages over its n_average iterations and batches; across chains: mean and
     stderr = std / sqrt(n_chains) (the chains are independent, so this includes the noise that the
     damped iteration carries along its slow mode)."""
-    grid = chains[0]["grid"]
+    
 
     def integral(c):
         return (np.sum(c, axis=-1) - 0.5 * (c[..., 0] + c[..., -1])) * grid.dt
 
     per = []
     for ch in chains:
-        c_h = np.concatenate([e["c_h_batches"] for e in ch["collected"]]).mean(0)
-        c_p = np.concatenate([e["c_phi_batches"] for e in ch["collected"]]).mean(0)
+        c_h = np.concatenate([e["c_h_batches"] for e in ch.collected]).mean(0)
+        c_p = np.concatenate([e["c_phi_batches"] for e in ch.collected]).mean(0)
         per.append((c_h, c_p, c_h[0], integral(c_h) / c_h[0]))
     c_h_all = np.array([p[0] for p in per])
     c_p_all = np.array([p[1] for p in per])
@@ -502,11 +532,11 @@ def _summarise(params, model, chains, settings):
     delta, delta_se = mean_se([p[2] for p in per])
     tau_relax, tau_se = mean_se([p[3] for p in per])
     sp = field_spectra(model, grid, c_p)
-    residuals = [r for ch in chains for r in ch["residuals"]]
-    noise = [r for ch in chains for r in ch["noise"]]
+    residuals = [r for ch in chains for r in ch.residuals]
+    noise = [r for ch in chains for r in ch.noise]
     settings = dict(settings, chain_delta_h=[float(p[2]) for p in per],
                     chain_tau_relax=[float(p[3]) for p in per])
     return SamplingDMFTResult(params, float(delta), float(delta_se), float(tau_relax), float(tau_se),
                               grid.tau.copy(), c_h, c_h_se, c_p, c_p_se, grid.from_fine(sp["c_z"]),
                               grid.from_fine(sp["c_r"]), residuals, noise,
-                              sum(len(ch["residuals"]) for ch in chains), settings)
+                              max(ch.iterations for ch in chains), settings)

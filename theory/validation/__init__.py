@@ -20,7 +20,8 @@ from pathlib import Path
 SCALES = ("quick", "full")
 #: Modules whose checks make up the report (each registers its checks on import).
 CHECK_MODULES = ("theory.validation.foundation", "theory.validation.static",
-                 "theory.validation.spectral", "theory.validation.dmft",)
+                 "theory.validation.spectral", "theory.validation.dmft",
+                 "theory.validation.dmft_sampling",)
 
 
 @dataclass

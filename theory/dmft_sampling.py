@@ -275,7 +275,7 @@ def _trend_free(values, k):
 
 def _window_decayed(c_h_batches, tail_tol):
     """True if the mean of C_h over the last fifth of the window is within tail_tol C_h(0) of 0,
-    allowing 2 standard errors (over batches) of that mean."""
+    allowing 2 standard errors (over the batches of all chains, pooled) of that mean."""
     n = c_h_batches.shape[1]
     tail = c_h_batches[:, int(0.8 * n):].mean(axis=1)
     se = tail.std(ddof=1) / math.sqrt(tail.size)
@@ -405,7 +405,7 @@ def solve_dmft_sampling(params: ModelParams, *, n_paths: int = 128, n_chains: in
                 mean_width = np.mean([ch.widths for ch in chains], axis=0)
                 if (all(ch.residuals[-1] <= noise_factor * ch.noise[-1] for ch in chains)
                         and mean_width.size >= trend_window and _trend_free(mean_width, trend_window)):
-                    if not all(_window_decayed(est["c_h_batches"], tail_tol) for est in ests):
+                    if not _window_decayed(np.concatenate([e["c_h_batches"] for e in ests]), tail_tol):
                         widen = True
                     else:
                         for ch in chains:

@@ -23,8 +23,8 @@ s_z(-1 + sqrt(1 - E0))), which the tests use as the reference.
 
 Numerics: P is power-iterated at each lambda (normalised to P(0) = 1; mu = P_new(0)); log mu is
 evaluated at three lambdas around the current estimate, fitted by a straight line and the root
-taken; this is repeated once around the root. The error comes from independent batches of paths
-(each batch gives its own log mu line and root).
+taken; this is repeated once around the root. The error is a jackknife over independent batches
+of paths.
 """
 
 from __future__ import annotations
@@ -148,12 +148,13 @@ def lambda_max_sampling(solution: SamplingDMFTResult, *, lambda0: float | None =
     -----
     mu(lambda) = C_{phi' y}^{new}(0) for input P with P(0) = 1 (module docstring); log mu is
     fitted linearly in lambda over three points and lambda_max = the root. The stderr is the
-    spread of the roots of per-batch fits / sqrt(n_batches).
+    jackknife error over the batches (roots of the leave-one-out batch means).
 
     Raises
     ------
     ConvergenceError
-        if log mu does not decrease with lambda (no root) in the fit.
+        if log mu does not decrease with lambda (no root) in the fit, after widening the lambda
+        spacing three times.
     """
     if not isinstance(solution, SamplingDMFTResult):
         raise TypeError("solution must be a SamplingDMFTResult")
@@ -174,26 +175,37 @@ def lambda_max_sampling(solution: SamplingDMFTResult, *, lambda0: float | None =
     p = solution.c_phi / solution.c_phi[0]
     history = []
     for _ in range(rounds):
-        lams = lam + step * np.array([-1.0, 0.0, 1.0])
-        logs = []
-        for lv in lams:
-            vals = []
-            for k in range(n_power):
-                batches = _tangent_step(model, grid, sp, p, lv, n_paths, n_batches, rng)
-                new = batches.mean(0)
-                if k >= n_power - 2:
-                    vals.append(np.log(batches[:, 0]))
-                p = new / new[0]
-            logs.append(np.mean(vals, axis=0))          # per batch
-        logs = np.array(logs)                           # (3, n_batches)
-        roots = []
-        for col in np.concatenate([logs.mean(1, keepdims=True), logs], axis=1).T:
+        for attempt in range(4):
+            lams = lam + step * np.array([-1.0, 0.0, 1.0])
+            logs = []
+            for lv in lams:
+                vals = []
+                for k in range(n_power):
+                    batches = _tangent_step(model, grid, sp, p, lv, n_paths, n_batches, rng)
+                    new = batches.mean(0)
+                    if k >= n_power - 2:
+                        vals.append(np.log(batches[:, 0]))
+                    p = new / new[0]
+                logs.append(np.mean(vals, axis=0))          # per batch
+            logs = np.array(logs)                           # (3, n_batches)
+            if np.polyfit(lams, logs.mean(1), 1)[0] < 0:
+                break
+            step *= 2    # the spread of lambdas is below the noise of log mu: widen it
+        else:
+            raise ConvergenceError("log mu does not decrease with lambda (no root) even with a "
+                                   f"lambda spacing of {step / 2:g}", residuals=list(logs.mean(1)))
+
+        def root(col):
             b, a = np.polyfit(lams, col, 1)
             if b >= 0:
                 raise ConvergenceError("log mu does not decrease with lambda: no root", residuals=list(col))
-            roots.append(-a / b)
-        lam = roots[0]
+            return -a / b
+
+        lam = root(logs.mean(1))
+        # jackknife over batches: roots of the leave-one-out means
+        n_b = logs.shape[1]
+        jack = np.array([root((logs.sum(1) - logs[:, i]) / (n_b - 1)) for i in range(n_b)])
+        se = float(math.sqrt((n_b - 1) / n_b * np.sum((jack - jack.mean()) ** 2)))
         history.append(lam)
-        se = float(np.std(roots[1:], ddof=1) / math.sqrt(n_batches))
         step = max(3 * se, 0.005)
     return TangentResult(float(lam), se, lams, logs.mean(1), p, history)

@@ -114,10 +114,11 @@ def test_bad_params():
 def test_cli_routes_fluctuating_gates_to_sampling(run_cli):
     import json
     code, out, err = run_cli("dmft", "--model", "additive", "--g-h", "2", "--solver", "sampling",
-                             "--n-paths", "32", "--n-chains", "2", "--n-tau", "5", "--json")
+                             "--n-paths", "32", "--n-chains", "2", "--n-tau", "5", "--tangent-paths", "0",
+                             "--json")
     assert code == 0, err
     d = json.loads(out)
     assert {"delta_h", "tau_relax", "lambda_max", "delta_h_stderr", "tau_relax_stderr"} <= set(d)
-    assert {"tau", "c_h", "c_phi", "c_z", "c_r"} <= set(d["corr"])
+    assert {"tau", "c_h", "c_phi", "c_z", "c_r"} <= set(d["corr"]) and d["lambda_max"] is None
     code, _, err = run_cli("dmft", "--g-h", "4", "--alpha-z", "2", "--n-chains", "1")
     assert code == 2 and "n_chains" in err

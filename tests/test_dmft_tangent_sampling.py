@@ -27,9 +27,9 @@ def _exact_solution(params, window=30.0, dt=0.1):
                                    settings={"dt": dt, "window": window, "n_chains": 2})
 
 
-@pytest.mark.parametrize("params, window", [(ModelParams.additive(2.0), 30.0), (ModelParams.gated(4.0, beta_z=-1.0), 45.0)])
-def test_reproduces_schroedinger_ground_state(params, window):
-    det, sol = _exact_solution(params, window=window)
+@pytest.mark.parametrize("params, window, dt", [(ModelParams.additive(2.0), 30.0, 0.1), (ModelParams.gated(4.0, beta_z=-1.0), 45.0, 0.2)])
+def test_reproduces_schroedinger_ground_state(params, window, dt):
+    det, sol = _exact_solution(params, window=window, dt=dt)
     r = lambda_max_sampling(sol, n_paths=128, n_batches=8, seed=4)
     # tolerance: 99% Student-t quantile (7 dof) x the batch standard error of the root
     q = stats.t.ppf(0.995, 7)

@@ -62,8 +62,8 @@ if SCALE not in ("quick", "full"):
     raise ValueError(f"THEORY_SCALE must be 'quick' or 'full', got {SCALE!r}")
 SIZES = {
     "quick": dict(alpha_z=[0.0, 2.0], dmft=dict(n_paths=128, n_chains=8, dt=0.2),
-                  tangent_paths=128, ns=[200, 400], seeds=3, t_run=150.0, n_qr=200, t_qr=100.0),
-    "full": dict(alpha_z=[0.0, 2.0, 5.0, 10.0], dmft=dict(max_window=5000.0, max_iter=120),
+                  tangent_paths=96, ns=[200, 400], seeds=3, t_run=150.0, n_qr=200, t_qr=100.0),
+    "full": dict(alpha_z=[0.0, 2.0, 5.0, 10.0], dmft=dict(max_window=5000.0, max_iter=300),
                  tangent_paths=1024, ns=[1000, 2000], seeds=4, t_run=600.0, n_qr=1000, t_qr=400.0),
 }[SCALE]
 G_H = 4.0

@@ -77,7 +77,7 @@ def test_outputs_consistent(additive_solution):
 
 
 def test_seeded_reproducibility():
-    kw = dict(n_paths=32, n_chains=2, n_batches=2, window=20.0, max_iter=20, n_average=1)
+    kw = dict(n_paths=32, n_chains=2, n_batches=2, window=30.0, max_iter=40, trend_window=4, n_average=1)
     a = solve_dmft_sampling(ModelParams.additive(2.0), seed=5, **kw)
     b = solve_dmft_sampling(ModelParams.additive(2.0), seed=5, **kw)
     c = solve_dmft_sampling(ModelParams.additive(2.0), seed=6, **kw)

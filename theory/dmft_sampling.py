@@ -283,8 +283,9 @@ def _window_decayed(c_h_batches, tail_tol):
 
 
 def solve_dmft_sampling(params: ModelParams, *, n_paths: int = 128, n_chains: int = 8, n_batches: int = 4, dt: float = 0.1,
-                        window: float | None = None, damping: float = 1.0, max_iter: int = 60,
-                        noise_factor: float = 3.0, trend_window: int = 10, n_average: int = 4, tail_tol: float = 0.02,
+                        window: float | None = None, damping: float = 1.0, max_iter: int = 150,
+                        noise_factor: float = 3.0, trend_window: int = 30, stretch: float = 4.0,
+                        n_average: int = 8, tail_tol: float = 0.02,
                         max_window: float = 2000.0, seed: int = 0, c_phi_init=None,
                         progress: bool | None = None) -> SamplingDMFTResult:
     """Self-consistent sampling DMFT: C_h, C_phi, C_z, C_r, delta_h, tau_relax with errors.
@@ -315,6 +316,9 @@ def solve_dmft_sampling(params: ModelParams, *, n_paths: int = 128, n_chains: in
     trend_window : int
         ... and the chain-mean correlation time of the new C_phi over the last trend_window
         iterations has no linear trend beyond 2 standard errors of the fitted slope (>= 4).
+    stretch : float
+        Over-relaxation factor of the correlation time before convergence (>= 1; 1 = plain
+        damped iteration); see Notes.
     n_average : int
         Iterations after convergence whose batches make the reported averages (>= 1).
     tail_tol : float
@@ -366,6 +370,8 @@ def solve_dmft_sampling(params: ModelParams, *, n_paths: int = 128, n_chains: in
     _check_int("max_iter", max_iter, 1)
     _check_int("n_average", n_average, 1)
     _check_int("trend_window", trend_window, 4)
+    if not (isinstance(stretch, (int, float)) and 1 <= stretch <= 20):
+        raise ValueError(f"stretch must be in [1, 20], got {stretch!r}")
     _check_int("seed", seed, 0)
     if not (isinstance(dt, (int, float)) and 0 < dt <= 0.5):
         raise ValueError(f"dt must be in (0, 0.5], got {dt!r}")
@@ -395,7 +401,8 @@ def solve_dmft_sampling(params: ModelParams, *, n_paths: int = 128, n_chains: in
             ests = _iterate_chains(model, grid, active, n_paths, n_batches)
             widen = False
             for ch, est in zip(active, ests):
-                ch.update(est, damping, n_batches, dt)
+                ch.update(est, damping, n_batches, dt,
+                          stretch=stretch if chains[0].converged_at is None else 1.0)
                 if ch.converged_at is not None:
                     ch.collected.append(est)
             if chains[0].converged_at is None:
@@ -442,8 +449,9 @@ class _Chain:
     def rng(self):
         return np.random.default_rng(self.seedseq.spawn(1)[0])
 
-    def update(self, est, damping, n_batches, dt):
+    def update(self, est, damping, n_batches, dt, stretch=1.0):
         new = est["c_phi_batches"].mean(axis=0)
+        w_in = float((np.sum(self.c_phi) - 0.5 * self.c_phi[0]) * dt / self.c_phi[0])
         se = est["c_phi_batches"].std(axis=0, ddof=1) / math.sqrt(n_batches)
         if not new[0] > 0:
             raise ConvergenceError("sampling DMFT collapsed to the quiescent state (C_phi(0) = 0)",
@@ -453,6 +461,12 @@ class _Chain:
         self.noise.append(float(np.sqrt(np.mean(se ** 2)) / new[0]))
         self.widths.append(float((np.sum(new) - 0.5 * new[0]) * dt / new[0]))
         self.c_phi = (1 - damping) * self.c_phi + damping * new
+        if stretch != 1.0:
+            # over-relax the slow mode (the time scale of C): stretch the lag axis by
+            # (stretch - 1) x the relative change of the correlation time, limited to [0.8, 1.25]
+            s = float(np.clip(1 + (stretch - 1) * damping * (self.widths[-1] - w_in) / w_in, 0.8, 1.25))
+            tau = np.arange(self.c_phi.size) * dt
+            self.c_phi = np.interp(tau / s, tau, self.c_phi, right=0.0)
 
     def widen(self, n_lag):
         self.c_phi = np.concatenate([self.c_phi, np.zeros(n_lag + 1 - self.c_phi.size)])

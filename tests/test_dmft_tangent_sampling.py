@@ -27,11 +27,12 @@ def _exact_solution(params, window=30.0, dt=0.1):
                                    settings={"dt": dt, "window": window, "n_chains": 2})
 
 
-@pytest.mark.parametrize("params, window, dt", [(ModelParams.additive(2.0), 30.0, 0.1), (ModelParams.gated(4.0, beta_z=-1.0), 45.0, 0.2)])
-def test_reproduces_schroedinger_ground_state(params, window, dt):
+@pytest.mark.parametrize("params, window, dt, n_paths", [
+    (ModelParams.additive(2.0), 30.0, 0.1, 128), (ModelParams.gated(4.0, beta_z=-1.0), 45.0, 0.2, 256)])
+def test_reproduces_schroedinger_ground_state(params, window, dt, n_paths):
     det, sol = _exact_solution(params, window=window, dt=dt)
-    r = lambda_max_sampling(sol, n_paths=128, n_batches=8, seed=4)
-    # tolerance: 99% Student-t quantile (7 dof) x the batch standard error of the root
+    r = lambda_max_sampling(sol, n_paths=n_paths, n_batches=8, seed=4)
+    # tolerance: 99% Student-t quantile (7 dof: 8 batches) x the propagated standard error of the root
     q = stats.t.ppf(0.995, 7)
     assert abs(r.lambda_max - det.lambda_max) <= q * r.lambda_max_stderr
     assert r.lambda_max_stderr < 0.3 * det.lambda_max

@@ -23,8 +23,8 @@ s_z(-1 + sqrt(1 - E0))), which the tests use as the reference.
 
 Numerics: P is power-iterated at each lambda (normalised to P(0) = 1; mu = P_new(0)); log mu is
 evaluated at three lambdas around the current estimate, fitted by a straight line and the root
-taken; this is repeated once around the root. The error is a jackknife over independent batches
-of paths.
+taken; this is repeated once around the root. The error comes from the batch-to-batch spread of
+mu at each lambda, propagated through the fit.
 """
 
 from __future__ import annotations
@@ -146,9 +146,10 @@ def lambda_max_sampling(solution: SamplingDMFTResult, *, lambda0: float | None =
 
     Notes
     -----
-    mu(lambda) = C_{phi' y}^{new}(0) for input P with P(0) = 1 (module docstring); log mu is
-    fitted linearly in lambda over three points and lambda_max = the root. The stderr is the
-    jackknife error over the batches (roots of the leave-one-out batch means).
+    mu(lambda) = C_{phi' y}^{new}(0) for input P with P(0) = 1 (module docstring), averaged over
+    the last two power steps; log mu is fitted by weighted least squares (weights from the batch
+    standard errors) as a straight line in lambda over three points, and lambda_max = the root.
+    The stderr is the delta-method error of the root from the fit covariance.
 
     Raises
     ------
@@ -184,7 +185,7 @@ def lambda_max_sampling(solution: SamplingDMFTResult, *, lambda0: float | None =
                     batches = _tangent_step(model, grid, sp, p, lv, n_paths, n_batches, rng)
                     new = batches.mean(0)
                     if k >= n_power - 2:
-                        vals.append(np.log(batches[:, 0]))
+                        vals.append(batches[:, 0])
                     p = new / new[0]
                 logs.append(np.mean(vals, axis=0))          # per batch
             logs = np.array(logs)                           # (3, n_batches)
@@ -195,17 +196,16 @@ def lambda_max_sampling(solution: SamplingDMFTResult, *, lambda0: float | None =
             raise ConvergenceError("log mu does not decrease with lambda (no root) even with a "
                                    f"lambda spacing of {step / 2:g}", residuals=list(logs.mean(1)))
 
-        def root(col):
-            b, a = np.polyfit(lams, col, 1)
-            if b >= 0:
-                raise ConvergenceError("log mu does not decrease with lambda: no root", residuals=list(col))
-            return -a / b
-
-        lam = root(logs.mean(1))
-        # jackknife over batches: roots of the leave-one-out means
-        n_b = logs.shape[1]
-        jack = np.array([root((logs.sum(1) - logs[:, i]) / (n_b - 1)) for i in range(n_b)])
-        se = float(math.sqrt((n_b - 1) / n_b * np.sum((jack - jack.mean()) ** 2)))
+        # log of the batch-mean mu at each lambda, its standard error over batches, and the
+        # weighted straight-line fit; the root's error by the delta method on the fit covariance
+        means = logs.mean(1)
+        y = np.log(means)
+        sy = logs.std(1, ddof=1) / math.sqrt(logs.shape[1]) / means
+        (b, a), cov = np.polyfit(lams, y, 1, w=1 / sy, cov="unscaled")
+        if b >= 0:
+            raise ConvergenceError("log mu does not decrease with lambda: no root", residuals=list(y))
+        lam = -a / b
+        se = float(math.sqrt(max(cov[1, 1] + lam ** 2 * cov[0, 0] + 2 * lam * cov[0, 1], 0.0)) / abs(b))
         history.append(lam)
-        step = max(3 * se, 0.005)
-    return TangentResult(float(lam), se, lams, logs.mean(1), p, history)
+        step = min(max(3 * se, 0.25 * abs(lam), 0.005), 0.5 * abs(lam) + 0.01)
+    return TangentResult(float(lam), se, lams, np.log(logs.mean(1)), p, history)

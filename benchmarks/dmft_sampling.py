@@ -24,7 +24,7 @@ from .registry import benchmark
 
 BUDGET_MS = 60_000.0
 POINT = ModelParams.gated(4.0, alpha_z=2.0)
-SETTINGS = dict(n_paths=128, n_chains=8, dt=0.2, seed=0)
+SETTINGS = dict(n_paths=128, n_chains=8, dt=0.2, seed=0)   # the solver defaults except dt
 
 
 @benchmark("dmft_sampling")

@@ -270,8 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-tau", type=int, default=200, help="points of the C_h(tau) curve (200)")
     p.add_argument("--solver", choices=("auto", "sampling"), default="auto",
                    help="auto: deterministic for constant gates, sampling otherwise")
-    p.add_argument("--n-paths", type=int, default=256, help="sampling: paths per iteration and chain (256)")
-    p.add_argument("--n-chains", type=int, default=4, help="sampling: independent chains (4)")
+    p.add_argument("--n-paths", type=int, default=128, help="sampling: paths per iteration and chain (128)")
+    p.add_argument("--n-chains", type=int, default=8, help="sampling: independent chains (8)")
     p.add_argument("--seed", type=int, default=0, help="sampling: seed (0)")
     p.add_argument("--dt", type=_finite, default=0.1, help="sampling: RK4 step (0.1)")
     p.add_argument("--tangent-paths", type=int, default=512,

@@ -30,8 +30,11 @@ per undamped iteration at additive g = 2); convergence tests over 10 iterations 
 (alpha_z = 2, g_h = 4: tau_relax 18.1 +- 1.5 vs 22.8 +- 0.7 and 24.2 +- 2.1 with 30), hence the
 default trend window of 30 and the over-relaxed time scale before convergence. (2) With few
 paths per chain (64) tau_relax came out low in 3 of 3 seeds at additive g = 2 (-0.9, -2.8, -1.4
-chain standard errors); a noise-induced bias of the nonlinear iteration (e.g. negative
-eigenvalues of the noisy circulant spectrum set to 0) is suspected, not resolved. (3) alpha_z = 10
+chain standard errors), while 6 seeds with 128 paths scattered around the exact values
+(tau_relax: +2.2, -1.0, -1.5, +1.1, +0.7, +0.1 stderr). A second-order bias of the nonlinear
+iteration in the noise of the input C_phi (variance ~ 1 / paths) is suspected, not resolved; the
+negative eigenvalues of the noisy circulant spectrum that are set to 0 carry only ~1e-4 of the
+variance, so they are not the cause. (3) alpha_z = 10
 at g_h = 4 needs lag windows beyond 320 (correlation time of C_phi above 150): minutes per solve.
 """
 

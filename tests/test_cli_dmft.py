@@ -36,8 +36,8 @@ def test_dmft_human_output(run_cli):
 
 
 @pytest.mark.parametrize("argv, msg", [
-    (("--g-h", "3", "--alpha-z", "1"), "alpha_z > 0 needs the sampling DMFT solver, not implemented yet"),
-    (("--g-h", "3", "--alpha-r", "2"), "alpha_r > 0"),
+    (("--g-h", "3", "--alpha-z", "1", "--n-paths", "1"), "n_paths must be an integer >= 2"),
+    (("--g-h", "3", "--alpha-r", "2", "--beta-h", "0.5"), "beta_h"),
     (("--g-h", "3", "--n-tau", "1"), "--n-tau"),
     (("--alpha-r", "2",), "--g-h is required"),
 ])

@@ -184,14 +184,35 @@ def cmd_dmft(args) -> dict:
     from .dmft import solve_dmft
 
     params = params_from_args(args)
-    if params.is_gated and params.alpha_z > 0:
-        raise ValueError("alpha_z > 0 needs the sampling DMFT solver, not implemented yet")
     if args.n_tau < 2:
         raise ValueError(f"--n-tau must be >= 2, got {args.n_tau}")
-    out = solve_dmft(params, below_onset=args.below_onset, n_tau=args.n_tau).as_dict()
+    fluctuating = params.is_gated and (params.alpha_z > 0 or params.alpha_r > 0)
+    if fluctuating or args.solver == "sampling":
+        from .dmft_sampling import solve_dmft_sampling
+        from .dmft_tangent_sampling import lambda_max_sampling
+
+        res = solve_dmft_sampling(params, n_paths=args.n_paths, n_chains=args.n_chains, seed=args.seed,
+                                  dt=args.dt)
+        tan = lambda_max_sampling(res, n_paths=args.tangent_paths, seed=args.seed) \
+            if args.tangent_paths > 0 else None
+        step = max(1, (res.tau.size - 1) // (args.n_tau - 1))
+        sl = slice(None, None, step)
+        out = {"delta_h": res.delta_h, "delta_h_stderr": res.delta_h_stderr, "tau_relax": res.tau_relax,
+               "tau_relax_stderr": res.tau_relax_stderr,
+               "lambda_max": tan.lambda_max if tan else None,
+               "lambda_max_stderr": tan.lambda_max_stderr if tan else None,
+               "corr": {"tau": res.tau[sl].tolist(), "c_h": res.c_h[sl].tolist(),
+                        "c_h_stderr": res.c_h_stderr[sl].tolist(), "c_phi": res.c_phi[sl].tolist(),
+                        "c_phi_stderr": res.c_phi_stderr[sl].tolist(), "c_z": res.c_z[sl].tolist(),
+                        "c_r": res.c_r[sl].tolist()},
+               "solver": "sampling", "n_iter": res.n_iter, "settings": res.settings}
+    else:
+        out = solve_dmft(params, below_onset=args.below_onset, n_tau=args.n_tau).as_dict()
+        out["solver"] = "deterministic"
     out["params"] = params.provenance()
     if not args.json:  # the human printer shows scalars; the curve is for --json
         out["corr"] = f"{len(out['corr']['tau'])} points (see --json)"
+        out.pop("settings", None)
     return out
 
 
@@ -340,9 +361,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="hard update-gate threshold for f0 (default beta_z / alpha_z)")
     p.set_defaults(func=cmd_spectrum)
 
-    p = sub.add_parser("dmft", help="stationary DMFT of the chaotic state (constant gates, alpha_z = 0)")
+    p = sub.add_parser("dmft", help="stationary DMFT of the chaotic state (deterministic for constant "
+                                    "gates, sampling for alpha_z > 0 or alpha_r > 0)")
     _add_model_options(p)
     p.add_argument("--n-tau", type=int, default=200, help="points of the C_h(tau) curve (200)")
+    p.add_argument("--solver", choices=("auto", "sampling"), default="auto",
+                   help="auto: deterministic for constant gates, sampling otherwise")
+    p.add_argument("--n-paths", type=int, default=128, help="sampling: paths per iteration and chain (128)")
+    p.add_argument("--n-chains", type=int, default=8, help="sampling: independent chains (8)")
+    p.add_argument("--seed", type=int, default=0, help="sampling: seed (0)")
+    p.add_argument("--dt", type=_finite, default=0.1, help="sampling: RK4 step (0.1)")
+    p.add_argument("--tangent-paths", type=int, default=512,
+                   help="sampling: paths per evaluation of the tangent DMFT for lambda_max (512; 0 skips it)")
     p.add_argument("--below-onset", choices=("quiescent", "raise"), default="quiescent",
                    help="g_h s_r <= 1: report the quiescent state (delta_h = 0) or fail with exit 2")
     p.set_defaults(func=cmd_dmft)

@@ -140,10 +140,11 @@ def _check_params(params: ModelParams) -> None:
     if not isinstance(params, ModelParams):
         raise TypeError(f"params must be a ModelParams, got {type(params).__name__}")
     if params.is_gated and params.alpha_z != 0:
-        raise ValueError("alpha_z > 0 needs the sampling DMFT solver, not implemented yet")
+        raise ValueError("alpha_z > 0 needs the sampling DMFT solver "
+                         "(theory.dmft_sampling.solve_dmft_sampling)")
     if params.is_gated and params.alpha_r != 0:
-        raise ValueError("alpha_r > 0 (fluctuating output gate) is not implemented in the "
-                         "constant-gate DMFT yet; use alpha_r = 0")
+        raise ValueError("alpha_r > 0 (fluctuating output gate) is outside the constant-gate DMFT; "
+                         "use the sampling DMFT (theory.dmft_sampling.solve_dmft_sampling)")
     if params.beta_h != 0:
         raise ValueError("beta_h != 0 (C_inf > 0) is not implemented in the constant-gate DMFT yet")
     for name in ("I_h", "I_z", "I_r"):

@@ -42,7 +42,7 @@ import scipy.linalg
 
 from ._generated import kwargs_for, load
 from .adjoint import StateLoss, adjoint_gradient
-from .dmft import solve_dmft
+from .dmft import sinc_dvr_hamiltonian, solve_dmft
 from .dmft_averages import correlation_table
 from .network import GatedNetwork
 from .params import ModelParams, validate_positive
@@ -68,21 +68,7 @@ def even_ground_state(potential, half_width: float, n: int):
     -----
     Even basis {e_0, (e_j + e_-j)/sqrt 2}: psi(u_0) = c_0 / sqrt(du), psi(u_j) = c_j / sqrt(2 du).
     """
-    du = half_width / n
-    j = np.arange(0, n + 1)
-
-    def kinetic(d):
-        d = np.abs(d)
-        safe = np.where(d == 0, 1, d)
-        return np.where(d == 0, np.pi ** 2 / 3.0, 2.0 * (-1.0) ** d / safe ** 2) / du ** 2
-
-    u = j * du
-    dm, dp = j[:, None] - j[None, :], j[:, None] + j[None, :]
-    even = kinetic(dm) + kinetic(dp)
-    even[0, :] = kinetic(j) * math.sqrt(2.0)
-    even[:, 0] = even[0, :]
-    even[0, 0] = kinetic(np.array(0))
-    even += np.diag(potential(u))
+    u, even, _ = sinc_dvr_hamiltonian(potential, half_width, n)
     e, v = scipy.linalg.eigh(even, subset_by_index=[0, 0])
     c = v[:, 0]
     psi = c / math.sqrt(2.0)

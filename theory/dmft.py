@@ -294,8 +294,42 @@ class _Correlation:
 
 # ---- Schroedinger ground state ---------------------------------------------------------------
 
+def sinc_dvr_hamiltonian(potential, half_width: float, n: int):
+    """Even- and odd-sector matrices of -d^2/du^2 + U(u), U even, in the sinc DVR.
+
+    Returns (u, even, odd): the grid u_j = j du >= 0 (du = half_width / n), the (n+1) x (n+1)
+    even-sector matrix on {e_0, (e_j + e_-j)/sqrt 2} and the n x n odd-sector matrix on
+    {(e_j - e_-j)/sqrt 2}, j >= 1.
+
+    Notes
+    -----
+    Sinc discrete variable representation: T_jj = pi^2 / (3 du^2),
+    T_ij = 2 (-1)^(i-j) / (du^2 (i-j)^2); exponentially convergent in du for analytic U and
+    bound states that vanish at the box edge. Parity splits H: even sector H_ij = T(i-j) + T(i+j)
+    (times sqrt 2 on row/column 0, T(0) + U_0 at 0,0), odd sector H_ij = T(i-j) - T(i+j).
+    """
+    du = half_width / n
+    j = np.arange(0, n + 1)
+
+    def kinetic(d):
+        d = np.abs(d)
+        safe = np.where(d == 0, 1, d)
+        return np.where(d == 0, np.pi ** 2 / 3.0, 2.0 * (-1.0) ** d / safe ** 2) / du ** 2
+
+    u = j * du
+    pot = potential(u)
+    dm, dp = j[:, None] - j[None, :], j[:, None] + j[None, :]
+    even = kinetic(dm) + kinetic(dp)
+    even[0, :] = kinetic(j) * math.sqrt(2.0)
+    even[:, 0] = even[0, :]
+    even[0, 0] = kinetic(np.array(0))
+    even += np.diag(pot)
+    odd = (kinetic(dm) - kinetic(dp))[1:, 1:] + np.diag(pot[1:])
+    return u, even, odd
+
+
 def schroedinger_ground_state(potential, half_width: float, n: int) -> tuple[float, float]:
-    """Lowest even and lowest odd eigenvalues (E0, E1) of -d^2/du^2 + U(u), U even (sinc DVR).
+    """Lowest even and lowest odd eigenvalues (E0, E1) of -d^2/du^2 + U(u), U even.
 
     Parameters
     ----------
@@ -308,28 +342,9 @@ def schroedinger_ground_state(potential, half_width: float, n: int) -> tuple[flo
 
     Notes
     -----
-    Sinc discrete variable representation: T_jj = pi^2 / (3 du^2),
-    T_ij = 2 (-1)^(i-j) / (du^2 (i-j)^2); exponentially convergent in du for analytic U and
-    bound states that vanish at the box edge. Parity splits H: even sector on
-    {e_0, (e_j + e_-j)/sqrt 2} with H_ij = T(i-j) + T(i+j) (times 1/sqrt 2 on row/column 0,
-    T(0)+U_0 at 0,0), odd sector on {(e_j - e_-j)/sqrt 2} with H_ij = T(i-j) - T(i+j).
+    Discretisation: :func:`sinc_dvr_hamiltonian`.
     """
-    du = half_width / n
-    j = np.arange(0, n + 1)
-
-    def kinetic(d):
-        d = np.abs(d)
-        safe = np.where(d == 0, 1, d)
-        return np.where(d == 0, np.pi ** 2 / 3.0, 2.0 * (-1.0) ** d / safe ** 2) / du ** 2
-
-    u = potential(j * du)
-    dm, dp = j[:, None] - j[None, :], j[:, None] + j[None, :]
-    even = kinetic(dm) + kinetic(dp)
-    even[0, :] = kinetic(j) * math.sqrt(2.0)
-    even[:, 0] = even[0, :]
-    even[0, 0] = kinetic(np.array(0))
-    even += np.diag(u)
-    odd = (kinetic(dm) - kinetic(dp))[1:, 1:] + np.diag(u[1:])
+    _, even, odd = sinc_dvr_hamiltonian(potential, half_width, n)
     e0 = scipy.linalg.eigh(even, eigvals_only=True, subset_by_index=[0, 0])[0]
     e1 = scipy.linalg.eigh(odd, eigvals_only=True, subset_by_index=[0, 0])[0]
     return float(e0), float(e1)

@@ -156,15 +156,17 @@ print(f"max Re: constant gates {max_re_constant}, near-step gates (nonzero eigen
 # ## Density inside the support
 # Hermitisation (`sc.hermitized_resolvent`): the self-consistent 4 x 4 per-unit resolvent gives
 # $g(\lambda)$, and the fraction of eigenvalues in a disc is $\frac{1}{2\pi i}\oint g\,d\lambda$
-# (`sc.disc_mass`). Compared with the measured fraction in discs about $-1/2$, and the histogram
-# of the real parts, which piles up near 0 as $\alpha_z$ grows.
+# (`sc.disc_mass`), evaluated at each fixed point's own variances (as for the support above).
+# Compared with the measured fraction in discs about $-1/2$, and the histogram of the real parts,
+# which piles up near 0 as $\alpha_z$ grows.
 
 # %%
 RADII = np.array([0.1, 0.2, 0.3])
 density = {}
 for a in (0.0, 5.0):
     p = BASE.replace(alpha_z=a)
-    pred = sc.disc_mass(p, branch, -0.5, RADII, n_nodes=10, n_theta=32, tol=1e-7)
+    pred = np.mean([sc.disc_mass(p, own[s], -0.5, RADII, n_nodes=10, n_theta=32, tol=1e-7)
+                    for s in SEEDS], axis=0)
     meas = np.array([[np.mean(np.abs(eigs[a, s] + 0.5) < r) for r in RADII] for s in SEEDS])
     density[a] = (pred, meas)
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))

@@ -165,7 +165,7 @@ RADII = np.array([0.1, 0.2, 0.3])
 density = {}
 for a in (0.0, 5.0):
     p = BASE.replace(alpha_z=a)
-    pred = np.mean([sc.disc_mass(p, own[s], -0.5, RADII, n_nodes=10, n_theta=32, tol=1e-7)
+    pred = np.mean([sc.disc_mass(p, own[s], -0.5, RADII, n_nodes=checks.DENSITY_NODES, n_theta=32, tol=1e-7)
                     for s in SEEDS], axis=0)
     meas = np.array([[np.mean(np.abs(eigs[a, s] + 0.5) < r) for r in RADII] for s in SEEDS])
     density[a] = (pred, meas)

@@ -228,3 +228,16 @@ def test_disc_mass_matches_finite_network_eigenvalues():
         emp.append([np.mean(np.abs(ev + 0.5) < r) for r in radii])
     se = np.sqrt(mass * (1 - mass) / (2 * 300 * 2))
     assert np.all(np.abs(np.mean(emp, axis=0) - mass) < 4 * se), (emp, mass)
+
+
+def test_hermitized_resolvent_nodes_per_field():
+    p = checks.BASE.replace(alpha_z=5.0)
+    b = checks.branch_of(p)
+    lam = np.array([-0.5 + 0.2j])
+    same = sc.hermitized_resolvent(p, b, lam, n_nodes=6)
+    per_field = sc.hermitized_resolvent(p, b, lam, n_nodes=(6, 6, 6))
+    np.testing.assert_array_equal(same.g, per_field.g)
+    more_z = sc.hermitized_resolvent(p, b, lam, n_nodes=(6, 24, 6))
+    assert not np.array_equal(more_z.g, same.g)  # the z grid is used with alpha_z > 0
+    with pytest.raises(ValueError, match="n_nodes"):
+        sc.hermitized_resolvent(p, b, lam, n_nodes=(6, 6))

@@ -524,16 +524,21 @@ class HermitizedResolvent:
 
 
 def _unit_factors(params: ModelParams, variances, n_nodes: int):
-    """Per-unit Jacobian factors on a Gauss-Hermite product grid of the fixed-point fields.
+    """Per-unit Jacobian factors on a Gauss-Hermite product grid of the fixed-point fields
+    (``n_nodes`` per field, or a tuple (h, z, r): the z average converges slowly where the
+    whisker poles -s_z(z) lie near the contour, so it may need many more nodes).
 
     Returns the weights and (L_h, L_r, A_h, A_r, B_hh, B_hr, B_rh) per node, from the generated
     ``fixed_point_state`` and ``jacobian_factors`` (the z column vanishes at a fixed point)."""
     D_h, D_z, D_r = field_variances(variances)
     gen = load("gated")
-    x, w = np.polynomial.hermite_e.hermegauss(n_nodes)
-    w = w / math.sqrt(2 * math.pi)
+    counts = (n_nodes,) * 3 if np.ndim(n_nodes) == 0 else tuple(n_nodes)
+    if len(counts) != 3 or min(counts) < 1:
+        raise ValueError(f"n_nodes must be an integer >= 1 or three of them (h, z, r), got {n_nodes!r}")
     axes = []
-    for D, used in ((D_h, True), (D_z, params.alpha_z > 0), (D_r, params.alpha_r > 0)):
+    for D, used, m in zip((D_h, D_z, D_r), (True, params.alpha_z > 0, params.alpha_r > 0), counts):
+        x, w = np.polynomial.hermite_e.hermegauss(int(m))
+        w = w / math.sqrt(2 * math.pi)
         axes.append((math.sqrt(D) * x, w) if used and D > 0 else (np.zeros(1), np.ones(1)))
     grids = np.meshgrid(*[a[0] for a in axes], indexing="ij")
     weights = np.multiply.reduce(np.meshgrid(*[a[1] for a in axes], indexing="ij")).ravel()

@@ -43,14 +43,13 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 import scipy
-from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
 import theory
 from theory import GatedNetwork, ModelParams, simulate
 from theory.input_chaos import ACTIVE, minimal_pulse, pulse_response
 from theory.static_mft import solve_static_grid
-from theory.transitions import transitions
+from theory.transitions import quiescent_disk, quiescent_rate, transitions
 from theory.validation.phase import INPUT_PARAMS, STRONG, discontinuous_data, input_chaos_data
 
 SCALE = os.environ.get("THEORY_SCALE", "quick")
@@ -126,7 +125,8 @@ for rows, color, label in ((disc["strong"], "C3", "alpha_r = 20"), (disc["weak"]
     ax.errorbar([r["g_h"] for r in rows], [r["lambda_max"] for r in rows],
                 [3 * r["lambda_max_stderr"] for r in rows], fmt="o", color=color, ms=4, label=label)
 g_q = np.linspace(1.5, 2.0, 50)
-ax.plot(g_q, 0.5 * (g_q / 2 - 1), "k-", lw=0.8, label="quiescent state, N = inf: s_z(g_h s_r - 1)")
+ax.plot(g_q, [quiescent_rate(ModelParams.gated(float(g))) for g in g_q], "k-", lw=0.8,
+        label="quiescent state, N = inf: s_z(g_h s_r - 1)")
 ax.axvline(t_strong.g_topological, color="g", ls="-.", lw=1, label="g_top (alpha_r = 20)")
 ax.axvline(t_strong.g_instability, color="k", ls=":", lw=1, label="g_inst (both)")
 ax.axhline(0, color="k", lw=0.5)
@@ -155,7 +155,8 @@ plt.show()
 p_bi = ModelParams.gated(G_BISTABLE, **STRONG)
 net = GatedNetwork(p_bi, SIZES["n"], seed=0)
 a_N = float(np.max(np.linalg.eigvals(net.Jh).real))
-rate_theory = 2 * 0.5 * (G_BISTABLE * 0.5 * a_N - 1)
+s_z, g_eff = quiescent_disk(p_bi)
+rate_theory = 2 * s_z * (g_eff * a_N - 1)
 y0 = np.concatenate([net.initial_state(1e-3, batch=1), net.initial_state(1.0, batch=1)], axis=2)
 t0 = time.perf_counter()
 tr = simulate(net, SIZES["t_trace"], 0.05, y0=y0, record_every=10, record_units=0)
@@ -206,8 +207,9 @@ ax = axes[0]
 ax.errorbar([r["I_r"] for r in inp["gated"]], [r["lambda_max"] for r in inp["gated"]],
             [3 * r["lambda_max_stderr"] for r in inp["gated"]], fmt="o", color="C0", label="networks")
 x = np.linspace(0, max(SIZES["inputs"]), 100)
-g_eff = INPUT_PARAMS["g_h"] * expit(INPUT_PARAMS["alpha_r"] * x - INPUT_PARAMS["beta_r"])
-ax.plot(x, 0.5 * (g_eff - 1), "k--", label="quiescent, N = inf: s_z(g_eff - 1)")
+p_in = ModelParams.gated(**INPUT_PARAMS)
+ax.plot(x, [quiescent_rate(p_in.replace(I_r=float(i))) for i in x], "k--",
+        label="quiescent, N = inf: s_z(g_eff - 1)")
 ax.axvline(I_c, color="r", lw=0.8, label=f"I_c = {I_c:.3f} (theory)")
 ax.axhline(0, color="k", lw=0.5)
 ax.set_xlabel("static input to the output gates I_r")

@@ -94,3 +94,15 @@ def test_critical_output_gate_input_edge_cases():
     assert tr.critical_output_gate_input(ModelParams.gated(4.0, alpha_r=2.0, beta_r=-200.0)) == -math.inf
     with pytest.raises(ValueError, match="alpha_r > 0"):
         tr.critical_output_gate_input(ModelParams.gated(4.0))
+
+
+@pytest.mark.parametrize("i_r, i_z", [(0.0, 0.0), (0.3, 0.0), (1.2, -0.5)])
+def test_quiescent_disk_from_the_generated_F0(i_r, i_z):
+    """s_z = sigma_z(I_z), g_eff = g_h sigma_r(alpha_r I_r - beta_r) at h = 0 (beta_h = 0)."""
+    p = ModelParams.gated(4.0, alpha_r=2.0, beta_r=2.0, alpha_z=1.5, beta_z=0.5, I_r=i_r, I_z=i_z)
+    s_z, g_eff = tr.quiescent_disk(p)
+    assert s_z == pytest.approx(1 / (1 + math.exp(-1.5 * i_z + 0.5)), rel=1e-12)
+    assert g_eff == pytest.approx(4.0 / (1 + math.exp(-2.0 * i_r + 2.0)), rel=1e-10)
+    assert tr.quiescent_rate(p) == pytest.approx(s_z * (g_eff - 1), rel=1e-12)
+    with pytest.raises(ValueError, match="quiescent"):
+        tr.quiescent_disk(p.replace(beta_h=0.2))

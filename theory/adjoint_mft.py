@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
+from . import transitions
 from ._generated import kwargs_for, load
 from .adjoint import StateLoss, adjoint_gradient
 from .dmft import sinc_dvr_hamiltonian, solve_dmft
@@ -134,16 +135,13 @@ def adjoint_mft(params: ModelParams, *, n_grid: int = 1500) -> AdjointMFT:
 
 
 def quiescent_rate(params: ModelParams) -> float:
-    """Backward decay rate of gradients at the quiescent fixed point, s_z (g_h s_r - 1) (beta_h = 0,
-    zero inputs): the right edge of the disk spectrum s_z(-1 + g_h s_r w), |w| <= 1."""
+    """Backward decay rate of gradients at the quiescent fixed point (beta_h = 0, zero inputs):
+    the right edge s_z (g_h s_r - 1) of the disk spectrum s_z(-1 + g_h s_r w), |w| <= 1
+    (:func:`theory.transitions.quiescent_rate`)."""
     if params.beta_h != 0 or any(callable(getattr(params, k)) or np.any(getattr(params, k) != 0)
                                  for k in ("I_h", "I_z", "I_r")):
         raise ValueError("quiescent_rate needs beta_h = 0 and zero inputs (h = z = r = 0 is then a fixed point)")
-    if not params.is_gated:
-        return params.g_h - 1.0
-    s_z = 1.0 / (1.0 + math.exp(params.beta_z))
-    s_r = 1.0 / (1.0 + math.exp(params.beta_r))
-    return s_z * (params.g_h * s_r - 1.0)
+    return transitions.quiescent_rate(params)
 
 
 def gradient_regime(growth_rate: float, *, marginal_tol: float = 1e-3) -> str:

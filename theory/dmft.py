@@ -137,16 +137,22 @@ class DMFTResult:
 # ---- model plumbing ------------------------------------------------------------------------
 
 def _check_params(params: ModelParams) -> None:
-    if not isinstance(params, ModelParams):
-        raise TypeError(f"params must be a ModelParams, got {type(params).__name__}")
+    check_stationary_state(params, "constant-gate DMFT")
     if params.is_gated and params.alpha_z != 0:
         raise ValueError("alpha_z > 0 needs the sampling DMFT solver "
                          "(theory.dmft_sampling.solve_dmft_sampling)")
     if params.is_gated and params.alpha_r != 0:
         raise ValueError("alpha_r > 0 (fluctuating output gate) is outside the constant-gate DMFT; "
                          "use the sampling DMFT (theory.dmft_sampling.solve_dmft_sampling)")
+
+
+def check_stationary_state(params: ModelParams, solver: str) -> None:
+    """What every stationary DMFT solver here needs: a ModelParams with beta_h = 0 (C_inf = 0)
+    and zero inputs; ``solver`` names the caller in the message."""
+    if not isinstance(params, ModelParams):
+        raise TypeError(f"params must be a ModelParams, got {type(params).__name__}")
     if params.beta_h != 0:
-        raise ValueError("beta_h != 0 (C_inf > 0) is not implemented in the constant-gate DMFT yet")
+        raise ValueError(f"beta_h != 0 (C_inf > 0) is not implemented in the {solver}; use beta_h = 0")
     for name in ("I_h", "I_z", "I_r"):
         v = getattr(params, name)
         if callable(v) or np.ndim(v) > 0 or v != 0:

@@ -47,6 +47,7 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 
 from ._generated import kwargs_for, load
+from .dmft import check_stationary_state
 from .dmft_averages import correlation_table
 from .errors import ConvergenceError
 from .params import ModelParams
@@ -101,22 +102,11 @@ def lag_correlation(x: np.ndarray, n_lag: int) -> np.ndarray:
 
 # ---- model plumbing --------------------------------------------------------------------------
 
-def _check_params(params: ModelParams) -> None:
-    if not isinstance(params, ModelParams):
-        raise TypeError(f"params must be a ModelParams, got {type(params).__name__}")
-    if params.beta_h != 0:
-        raise ValueError("beta_h != 0 (C_inf > 0) is not implemented in the sampling DMFT; use beta_h = 0")
-    for name in ("I_h", "I_z", "I_r"):
-        v = getattr(params, name)
-        if callable(v) or np.ndim(v) > 0 or v != 0:
-            raise ValueError(f"the stationary DMFT needs zero inputs; {name} = {v!r}")
-
-
 class FieldModel:
     """Generated single-site kernels bound to the parameters (gated or additive)."""
 
     def __init__(self, params: ModelParams):
-        _check_params(params)
+        check_stationary_state(params, "sampling DMFT")
         self.params = params
         self.gated = params.is_gated
         self.gen = load("gated" if self.gated else "additive")

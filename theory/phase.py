@@ -356,8 +356,7 @@ def network_diagram(plane: str, g: Sequence[float], second: Sequence[float], *, 
     fixed = {"alpha_r": base.alpha_r, "beta_r": base.beta_r, "alpha_z": base.alpha_z,
              "beta_z": base.beta_z, "n": int(n), "t_run": float(t_run)}
     grid = [(i, j, k) for i in range(g.size) for j in range(second.size) for k in range(seeds)]
-    pts = [fixed | {"g_h": float(g[i]), name: float(second[j])} for i, j, k in grid]
-    pts = [p | {"repeat": k} for p, (_, _, k) in zip(pts, grid)]
+    pts = [fixed | {"g_h": float(g[i]), name: float(second[j]), "repeat": k} for i, j, k in grid]
     res = run_sweep(_network_point_repeat, plan(_network_point_repeat, pts, base_seed),
                     f"{out}/networks", executor=executor, workers=workers, progress=progress,
                     desc="network points")

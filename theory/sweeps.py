@@ -201,6 +201,7 @@ def run_sweep(func: Callable, points: list[SweepPoint], out: str | Path, *,
     errors: list[str] = []
     position = {p.key: i for i, p in enumerate(points)}
     futures: dict = {}
+    prov = provenance() if todo else {}
     try:
         futures = {executor.submit(_call, name, dict(p.kwargs), p.seed): p for p in todo}
         with progress_bar(len(todo), desc, progress) as bar:
@@ -208,7 +209,7 @@ def run_sweep(func: Callable, points: list[SweepPoint], out: str | Path, *,
                 p = futures[fut]
                 outcome = fut.result()
                 record = {"function": name, "index": p.index, "kwargs": dict(p.kwargs),
-                          "seed": p.seed, **outcome, "provenance": provenance()}
+                          "seed": p.seed, **outcome, "provenance": prov}
                 _write_atomic(folder / f"{p.key}.json", record)
                 records[position[p.key]] = record
                 computed += 1

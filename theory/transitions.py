@@ -28,6 +28,7 @@ from scipy.optimize import brentq
 
 from ._generated import kwargs_for, load
 from .dmft import chaos_onset_gain
+from .gates import sigmoid
 from .gaussian import independent_average
 from .params import ModelParams
 from .static_mft import (DEFAULT_TOL, _check_params, _Reduced, count_nonzero_branches,
@@ -71,6 +72,31 @@ def F0_quiescent(params: ModelParams, g_h=None) -> float:
     kw = kwargs_for(gen.spectral_curve, p)
     zeros = (0.0,) * len(gen.VARIANCES)
     return float(gen.spectral_curve(*zeros, 0.0, 0.0, average=avg, **kw)[0])
+
+
+def quiescent_disk(params: ModelParams) -> tuple[float, float]:
+    """(s_z, g_eff) of the quiescent fixed point: its (h, r) Jacobian block is s_z(-1 + g_eff w),
+    w in the unit disk at N = infinity (the circular law of Jh).
+
+    Notes
+    -----
+    At h = 0 (beta_h = 0, I_h = 0): g_eff^2 = F(0)|_{D=0} = phi'(0)^2 sigma_r(I_r)^2 (generated,
+    :func:`F0_quiescent`) and s_z = sigma_z(I_z) (additive: 1). Raises ValueError when D = 0 is not
+    a fixed point.
+    """
+    if not zero_is_fixed_point(params):
+        raise ValueError("the quiescent state needs beta_h = 0 and I_h = 0 (h = z = r = 0 a fixed point)")
+    s_z = 1.0
+    if params.is_gated:
+        s_z = float(sigmoid(np.atleast_1d(float(params.I_z)), params.alpha_z, params.beta_z)[0])
+    return s_z, math.sqrt(F0_quiescent(params))
+
+
+def quiescent_rate(params: ModelParams) -> float:
+    """Right edge s_z (g_eff - 1) of the bulk of the quiescent Jacobian spectrum (N = infinity;
+    :func:`quiescent_disk`); the gate variables add -1/tau_z, -1/tau_r, not included."""
+    s_z, g_eff = quiescent_disk(params)
+    return s_z * (g_eff - 1.0)
 
 
 def g_instability(params: ModelParams, *, xtol: float = 1e-13) -> float | None:
@@ -177,4 +203,4 @@ def transitions(params: ModelParams) -> Transitions:
 
 
 __all__ = ["Transitions", "transitions", "g_instability", "g_topological", "F0_quiescent",
-           "zero_is_fixed_point", "critical_output_gate_input"]
+           "zero_is_fixed_point", "critical_output_gate_input", "quiescent_disk", "quiescent_rate"]

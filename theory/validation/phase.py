@@ -12,13 +12,12 @@ import math
 import tempfile
 
 import numpy as np
-from scipy.special import expit
 
 from ..network import GatedNetwork
 from ..params import ModelParams
 from ..phase import DECAYED, network_point
 from ..sweeps import plan, run_sweep
-from ..transitions import critical_output_gate_input, transitions
+from ..transitions import critical_output_gate_input, quiescent_disk, quiescent_rate, transitions
 from . import CheckResult, check
 
 #: Input-induced chaos: the output gates are closed at rest (beta_r = 2), so the quiescent state
@@ -49,10 +48,9 @@ def input_chaos_data(inputs, n: int, repeats: int, t_run: float) -> dict:
                 for i in (0.0, 0.5, 1.0) for _ in range(repeats)]
     rows = sweep_points(gated + additive)
     g_rows, a_rows = rows[:len(gated)], rows[len(gated):]
-    s_z = float(expit(-base.beta_z))
     for r in g_rows:
         a_n = float(np.max(np.linalg.eigvals(GatedNetwork(base, n, seed=r["seed"]).Jh).real))
-        g_eff = INPUT_PARAMS["g_h"] * float(expit(INPUT_PARAMS["alpha_r"] * r["I_r"] - INPUT_PARAMS["beta_r"]))
+        s_z, g_eff = quiescent_disk(base.replace(I_r=r["I_r"]))
         r["quiescent_network"] = max(s_z * (g_eff * a_n - 1.0), -1.0 / base.tau_r, -1.0 / base.tau_z)
         r["quiescent_theory"] = s_z * (g_eff - 1.0)
     return {"I_c": critical_output_gate_input(base), "gated": g_rows, "additive": a_rows}
@@ -132,8 +130,9 @@ def _plot_input(d, values, lam, a_vals, a_lam, path) -> None:
     for k in range(lam.shape[1]):
         ax.plot(values, lam[:, k], "o", color="C0", alpha=0.6)
     x = np.linspace(0, values.max(), 100)
-    ax.plot(x, 0.5 * (INPUT_PARAMS["g_h"] * expit(INPUT_PARAMS["alpha_r"] * x - INPUT_PARAMS["beta_r"]) - 1),
-            "k--", label="quiescent: s_z(g_h sigma_r - 1)")
+    base = ModelParams.gated(**INPUT_PARAMS)
+    ax.plot(x, [quiescent_rate(base.replace(I_r=float(i))) for i in x], "k--",
+            label="quiescent: s_z(g_h sigma_r - 1)")
     ax.axvline(d["I_c"], color="r", lw=0.8, label="I_c (theory)")
     ax.axhline(0, color="k", lw=0.5)
     ax.set_xlabel("static input to the output gates I_r")
@@ -166,7 +165,7 @@ def discontinuous_data(gains, n: int, repeats: int, t_run: float) -> dict:
     for r in rows:  # the finite network's own quiescent stability: g_h sigma_r(0) a_N < 1
         p = ModelParams.gated(r["g_h"], alpha_r=r.get("alpha_r", 0.0), beta_r=r.get("beta_r", 0.0))
         a_n = float(np.max(np.linalg.eigvals(GatedNetwork(p, n, seed=r["seed"]).Jh).real))
-        r["quiescent_gain"] = r["g_h"] * float(expit(-p.beta_r)) * a_n
+        r["quiescent_gain"] = quiescent_disk(p)[1] * a_n
         r["quiescent_stable_network"] = r["quiescent_gain"] < 1.0
     t = transitions(ModelParams.gated(1.0, **STRONG))
     return {"strong": rows[:len(strong)], "weak": rows[len(strong):], "transitions": t}

@@ -173,7 +173,7 @@ def derive(model: UnitModel) -> Section:
     sec.data["feedback_channels"] = [names[i] for i in keep]
 
     if model.update_gate is not None:
-        frozen_sub, frozen_shown, used = {}, {}, []
+        frozen_sub, used = {}, []
         for a, sym in zip(reg.averages, avg_syms):
             limit = _frozen_limit(model, a.integrand, a.variables)
             if limit is None:

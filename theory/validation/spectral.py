@@ -11,10 +11,11 @@ The ``*_data`` functions are used by tests at their own sizes.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, logit, ndtr
+from scipy.special import expit
 
 from ..fixed_points import find_fixed_points, fixed_point_eigenvalues
 from ..gates import dphi_from_phi, dsigmoid, phi, sigmoid
+from ..memory import predicted_slow_fraction
 from ..network import GatedNetwork
 from ..params import ModelParams
 from ..spectral_curve import disc_mass, f_hr0, frozen_fraction, in_bulk, right_edge, spectral_boundary
@@ -121,26 +122,27 @@ def bulk_data(params: ModelParams, ns, seeds) -> dict:
     return out
 
 
-def slow_fraction(params: ModelParams, q: float, eps: float) -> float:
+def slow_fraction(params: ModelParams, branch, eps: float) -> float:
     """Predicted count / N of eigenvalues in |lambda| < eps: P(s_z(z*) < eps), z* ~ N(I_z, q).
 
     Notes
     -----
     Slow-unit approximation: G_hh has a pole at lambda = -s_z per unit, and a unit with
     s_z << (distance of the bulk from 0) contributes one eigenvalue near -s_z (the whisker of
-    spectral_curve), so the count in a small disc is N P(s_z < eps) with
-    s_z < eps <=> z* < (logit(eps) + beta_z) / alpha_z. Exact in the hard-gate limit (f0).
+    spectral_curve), so the count in a small disc is N P(s_z < eps): the frozen fraction at the
+    threshold theta_eps = (logit(eps) + beta_z) / alpha_z (memory.predicted_slow_fraction).
+    Exact in the hard-gate limit (f0). With alpha_z = 0 every unit has s_z = sigma_z(0).
     """
     if params.alpha_z == 0:
         return float(expit(-params.beta_z) < eps)
-    return float(ndtr(((logit(eps) + params.beta_z) / params.alpha_z - params.I_z) / np.sqrt(q)))
+    return predicted_slow_fraction(params, branch, eps)
 
 
 def pinching_data(base: ModelParams, alphas, n: int, seeds, eps: float) -> dict:
     """Count / N of eigenvalues with |lambda| < eps for each alpha_z (one Newton solve per seed)."""
     b = branch_of(base)
     rows = {"alpha_z": np.array(alphas, float), "counts": [], "residual": 0.0,
-            "predicted": np.array([slow_fraction(base.replace(alpha_z=float(a)), b.q, eps) for a in alphas])}
+            "predicted": np.array([slow_fraction(base.replace(alpha_z=float(a)), b, eps) for a in alphas])}
     for seed in seeds:
         state = fixed_point_state(base, n, seed)
         if state is None:

@@ -447,6 +447,13 @@ class FixedPointCount:
     converged: int
 
 
+def newton_starts(n: int, seed: int, n_starts: int, scales=START_SCALES) -> np.ndarray:
+    """h0 = 0 and ``n_starts`` starts s xi (s cycling through ``scales``), SeedSequence([seed, n, 67])."""
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), int(n), 67]))
+    sc = np.asarray(scales, dtype=float)[np.arange(n_starts) % len(scales)]
+    return np.vstack([np.zeros((1, n)), sc[:, None] * rng.standard_normal((n_starts, n))])
+
+
 def count_fixed_points(params: ModelParams, n: int, seed: int = 0, n_starts: int = 400, *,
                        scales=START_SCALES, tol: float = 1e-10, distinct_tol: float = 1e-6) -> FixedPointCount:
     """Distinct fixed points of the network (params, n, seed) by Newton from ``n_starts`` starts.
@@ -463,9 +470,7 @@ def count_fixed_points(params: ModelParams, n: int, seed: int = 0, n_starts: int
     if not (isinstance(n_starts, (int, np.integer)) and n_starts >= 1):
         raise ValueError(f"n_starts must be an integer >= 1, got {n_starts!r}")
     net = GatedNetwork(params, int(n), seed=int(seed))
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), int(n), 67]))
-    sc = np.asarray(scales, dtype=float)[np.arange(n_starts) % len(scales)]
-    h0 = np.vstack([np.zeros((1, n)), sc[:, None] * rng.standard_normal((n_starts, n))])
+    h0 = newton_starts(int(n), int(seed), int(n_starts), scales)
     h, ok = newton_batch(net, h0, tol=tol)
     conv = np.flatnonzero(ok)
     first = _distinct(h[conv], distinct_tol)

@@ -158,3 +158,16 @@ def test_count_statistics_shapes_and_zero_fixed_point():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_cli_complexity_json(run_cli):
+    import json
+
+    code, out, _ = run_cli("complexity", "--model", "additive", "--g-h", "2", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) >= {"g_h", "sigma", "sigma_gaussian", "branch", "method"}
+    assert data["sigma"] is None and data["branch"] == 0
+    assert data["sigma_gaussian"] == pytest.approx(cx.complexity(ModelParams.additive(2.0)).sigma_gaussian, rel=1e-12)
+    code, _, err = run_cli("complexity", "--g-h", "nan")
+    assert code == 2 and err.strip().count("\n") == 0

@@ -167,7 +167,61 @@ def test_cli_complexity_json(run_cli):
     assert code == 0
     data = json.loads(out)
     assert set(data) >= {"g_h", "sigma", "sigma_gaussian", "branch", "method"}
-    assert data["sigma"] is None and data["branch"] == 0
-    assert data["sigma_gaussian"] == pytest.approx(cx.complexity(ModelParams.additive(2.0)).sigma_gaussian, rel=1e-12)
+    ref = cx.complexity(ModelParams.additive(2.0), tilted=True)
+    assert data["branch"] == 0 and data["sigma"] == pytest.approx(ref.sigma, rel=1e-12)
+    assert data["sigma_gaussian"] == pytest.approx(ref.sigma_gaussian, rel=1e-12)
+    code, out, _ = run_cli("complexity", "--model", "additive", "--g-h", "2", "--gaussian-only", "--json")
+    assert code == 0 and json.loads(out)["sigma"] is None
     code, _, err = run_cli("complexity", "--g-h", "nan")
     assert code == 2 and err.strip().count("\n") == 0
+
+
+@pytest.mark.parametrize("p", [ModelParams.additive(2.0), ModelParams.gated(2.5, alpha_r=20.0),
+                               ModelParams.gated(2.0, alpha_r=2.0, beta_h=0.5)])
+def test_saddle_free_energy_equals_eta_integral(p):
+    """Two independent routes to Phi: the eta-integral of the hermitised resolvent and the saddle
+    free energy <psi> - (1/2) mu.nu at eta = 0 (agreement to the eta grid accuracy, 1e-6)."""
+    b = max(solve_static(p).nonzero, key=lambda b: b.delta_h)
+    assert cx.log_potential_saddle(p, b) == pytest.approx(cx.log_potential(p, b).phi, abs=1e-6)
+
+
+def test_tilted_law_raises_the_exponent_and_respects_identities():
+    add = cx.tilted_complexity(ModelParams.additive(2.0), solve_static(ModelParams.additive(2.0)).nonzero[0])
+    assert np.all(np.diff(add.history) > -1e-12)  # an ascent from the Gaussian branch
+    assert add.sigma > add.sigma_gaussian > 0
+    # start value = Phi at the branch (grid vs quadrature: 1e-6)
+    assert add.sigma_gaussian == pytest.approx(cx.complexity(ModelParams.additive(2.0)).sigma_gaussian, abs=1e-6)
+    # constant gates: the additive model at half gain
+    gated = cx.tilted_complexity(ModelParams.gated(4.0), solve_static(ModelParams.gated(4.0)).nonzero[0])
+    assert gated.sigma == pytest.approx(add.sigma, abs=1e-8)
+    # stable branch: no log-potential, the law stays at the branch and sigma = 0
+    p = ModelParams.gated(2.0, alpha_r=2.0, beta_h=0.5)
+    st = cx.tilted_complexity(p, solve_static(p).nonzero[0])
+    assert abs(st.sigma) < 1e-6
+
+
+def test_tilted_log_potential_against_random_matrices():
+    """Phi at the tilted (non-Gaussian) law vs slogdet of matrices with fields drawn from it;
+    tolerance 3 standard errors over seeds + the N/2 -> N drift (as for the Gaussian law)."""
+    p = ModelParams.additive(3.0)
+    tc = cx.tilted_complexity(p, solve_static(p).nonzero[0])
+    xh, _ = tc.grid
+    dens = tc.density.ravel()
+    T, _ = cx.unit_factors(p, xh)
+    fmap = cx._saddle_map0(T)
+    mu, nu = cx._solve_saddle0(fmap, dens, 1, np.ones(1))
+    theory = float(dens @ fmap(mu, nu, dens)[2] - 0.5 * mu @ nu)
+    rng = np.random.default_rng(np.random.SeedSequence(5))
+
+    def sample(n):
+        eh = rng.choice(xh, size=n, p=dens) + (xh[1] - xh[0]) * (rng.random(n) - 0.5)
+        t = cx.unit_factors(p, eh)[0][:, 0, 0]
+        m = rng.standard_normal((n, n)) / math.sqrt(n) * t[None, :]
+        m[np.diag_indices(n)] -= 1.0
+        return np.linalg.slogdet(m)[1] / n
+
+    big = np.array([sample(1200) for _ in range(4)])
+    half = np.array([sample(600) for _ in range(4)])
+    tol = 3 * big.std(ddof=1) / 2 + abs(big.mean() - half.mean())
+    assert theory > 2 * cx.complexity(p).sigma_gaussian
+    assert abs(big.mean() - theory) < tol

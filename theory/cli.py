@@ -160,8 +160,8 @@ def cmd_complexity(args) -> dict:
     from .complexity import complexity
 
     params = params_from_args(args)
-    result = complexity(params).as_dict()
-    result["branches"] = [{k: float(v) for k, v in b.items()} for b in result["branches"]]
+    result = complexity(params, tilted=not args.gaussian_only).as_dict()
+    result["branches"] = [{k: (None if v is None else float(v)) for k, v in b.items()} for b in result["branches"]]
     result["params"] = params.provenance()
     return result
 
@@ -362,9 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p)
     p.set_defaults(func=cmd_transitions)
 
-    p = sub.add_parser("complexity", help="Kac-Rice lower bound Sigma_G on (1/N) log E[#fixed points] "
-                       "(sigma, the full sup, is not computed: null)")
+    p = sub.add_parser("complexity", help="Kac-Rice complexity (1/N) log E[#fixed points]: sigma (tilted "
+                       "stationary law) and sigma_gaussian (static-branch bound)")
     _add_model_options(p)
+    p.add_argument("--gaussian-only", action="store_true",
+                   help="skip the tilted law (sigma = null; fast)")
     p.set_defaults(func=cmd_complexity)
 
     p = sub.add_parser("spectrum", help="fixed-point Jacobian spectrum from theory (F(lambda) = 1)")

@@ -22,8 +22,15 @@ equality exactly on the static mean-field branches (D_k = Q_k), where Phi is eva
     Sigma_G = max(0, max over nonzero static branches of Phi(branch))
 
 (0: the zero fixed point, or branches with no positive log-potential). Sigma_G is a lower bound on
-the annealed complexity of the approximations above; the full sup would tilt mu by
-psi = delta Phi / delta mu (not done here).
+the annealed complexity of the approximations above. The sup itself tilts mu by
+psi = delta Phi / delta mu: at the hermitised saddle (eta -> 0, self-energies mu_k, nu_k)
+
+    Phi = < psi > - (1/2) sum_k mu_k nu_k,    psi(eta) = (1/2) log det(I + diag(mu) T^T diag(nu) T),
+
+stationary in (mu_k, nu_k), so delta Phi / delta mu = psi; :func:`tilted_complexity` iterates
+mu(eta) ∝ exp(-sum_k eta_k^2/(2 Q_k) + lam_k s_k^2 + psi) from each branch to a stationary point
+(the value reported as ``sigma``; a local stationary point, Sigma_G <= sigma when the iteration
+increases the exponent, which the tests check).
 
 Phi by hermitisation at lambda = 0: with X = M (K N x K N, N units),
 
@@ -63,6 +70,9 @@ N_NODES = (81, 161)
 #: eta range of the log-potential integral (log-spaced) and its number of points.
 ETA_RANGE = (1e-8, 1e2)
 N_ETA = 81
+#: Grid of the tilted law (eta_h uniform, eta_r sinh-stretched with this factor).
+TILT_GRID = (121, 201)
+R_STRETCH = 3.0
 
 
 def _check_params(params: ModelParams) -> None:
@@ -249,6 +259,183 @@ def log_potential(params: ModelParams, branch, *, n_nodes=N_NODES, eta_range=ETA
     return LogPotential(float(value), float(f[-1]), x, total, c, etas, f)
 
 
+# ---- saddle at eta = 0, per-unit free energy, and the tilted supremum -------------------------
+def _saddle_map0(T):
+    """Self-energy map at eta = 0 and the per-unit log-det psi, K = 1 or K = 2 (T_rr = 0).
+
+    Notes
+    -----
+    With a = diag(mu), b = T^T diag(nu) T: G11 = (I + b a)^-1 b, G22 = (I + a b)^-1 a (the eta -> 0
+    limits of the module-Notes blocks), mu_k = <(T G22 T^T)_kk>, nu_k = <G11_kk>, and the per-unit
+    contribution psi = (1/2) log det(I + a b).
+    """
+    K = T.shape[-1]
+    if K == 1:
+        t2 = T[:, 0, 0] ** 2
+
+        def fmap(mu, nu, w):
+            d = 1.0 + mu[0] * nu[0] * t2
+            return np.array([w @ (t2 * mu[0] / d)]), np.array([w @ (nu[0] * t2 / d)]), 0.5 * np.log(d)
+
+        return fmap
+    t1, t2, t3 = T[:, 0, 0], T[:, 0, 1], T[:, 1, 0]
+    t1s, t2s, t3s, t12 = t1**2, t2**2, t3**2, t1 * t2
+
+    def fmap(mu, nu, w):
+        a1, a2 = mu
+        b11, b12, b22 = nu[0] * t1s + nu[1] * t3s, nu[0] * t12, nu[0] * t2s
+        db = b11 * b22 - b12**2
+        det = (1 + a1 * b11) * (1 + a2 * b22) - a1 * a2 * b12**2
+        q11, q12, q22 = (1 + a2 * b22) * a1 / det, -a1 * a2 * b12 / det, (1 + a1 * b11) * a2 / det
+        new_mu = np.array([w @ (t1s * q11 + 2 * t12 * q12 + t2s * q22), w @ (t3s * q11)])
+        new_nu = np.array([w @ ((b11 + a2 * db) / det), w @ ((b22 + a1 * db) / det)])
+        return new_mu, new_nu, 0.5 * np.log(det)
+
+    return fmap
+
+
+def _solve_saddle0(fmap, w, K, start):
+    """Nontrivial saddle at eta = 0 in the gauge mu_1 = 1 (mu -> c mu, nu -> nu / c is a symmetry);
+    None if only the trivial one exists (lambda = 0 outside the bulk)."""
+    from scipy.optimize import least_squares
+
+    def resid(y):
+        mu, nu = np.concatenate([[1.0], y[: K - 1]]), y[K - 1:]
+        m2, n2, _ = fmap(mu, nu, w)
+        return np.concatenate([m2 - mu, n2 - nu])
+
+    sol = least_squares(resid, start, bounds=(0.0, np.inf), xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    if not sol.success or np.max(np.abs(sol.fun)) > 1e-9:
+        return None
+    y = sol.x
+    return np.concatenate([[1.0], y[: K - 1]]), y[K - 1:]
+
+
+def log_potential_saddle(params: ModelParams, branch, *, n_nodes=N_NODES) -> float:
+    """Phi from the saddle-point free energy at eta = 0 (independent of :func:`log_potential`).
+
+    Notes
+    -----
+    Phi = (1/2)[ <log det(I + diag(mu) T^T diag(nu) T)> - sum_k mu_k nu_k ] at the nontrivial
+    saddle (mu, nu) of :func:`_saddle_map0` (stationary in mu, nu: the self-consistency equations);
+    0 if there is none (lambda = 0 outside the bulk).
+    """
+    _check_params(params)
+    D_h, D_r = _variances(params, branch)
+    w, T, _ = _field_grid(params, D_h, D_r, n_nodes)
+    K = T.shape[-1]
+    fmap = _saddle_map0(T)
+    sad = _solve_saddle0(fmap, w, K, np.ones(2 * K - 1))
+    if sad is None:
+        return 0.0
+    mu, nu = sad
+    return float(w @ fmap(mu, nu, w)[2] - 0.5 * mu @ nu)
+
+
+@dataclass
+class TiltedComplexity:
+    """Stationary point of sup_mu {S[mu] + <log p_unit>_mu + Phi[mu]} reached from a static branch.
+
+    ``sigma`` is the value there, ``sigma_gaussian`` the value at the start (the branch, = Phi),
+    ``Q`` the send variances, ``lam`` the multipliers (<eta_k^2> - Q_k)/(2 Q_k^2), ``density`` the
+    law on the grid (``grid`` = (eta_h, eta_r) node arrays), ``history`` sigma per iteration."""
+
+    sigma: float
+    sigma_gaussian: float
+    Q: np.ndarray
+    lam: np.ndarray
+    iterations: int
+    change: float
+    density: np.ndarray = field(repr=False)
+    grid: tuple = field(repr=False)
+    history: list = field(repr=False, default_factory=list)
+
+
+def tilted_complexity(params: ModelParams, branch, *, n_grid=TILT_GRID, width: float = 10.0,
+                      damping: float = 0.9, tol: float = 1e-8, max_iter: int = 3000) -> TiltedComplexity:
+    """Iterate the empirical field law to the stationary point of the Kac-Rice exponent.
+
+    Parameters
+    ----------
+    params : ModelParams
+    branch : static branch (start: its Gaussian law) or (D_h, D_r)
+    n_grid : (int, int)
+        Grid points in eta_h (uniform) and eta_r (sinh-stretched toward 0 by R_STRETCH; collapsed
+        when T does not depend on r).
+    width : float
+        Half-width of the grid in units of sqrt(D) of the branch.
+    damping, tol, max_iter : damped iteration of log mu; ConvergenceError if the largest change of
+        log mu (where mu > 1e-12 max) stays above tol.
+
+    Notes
+    -----
+    Stationarity of S[mu] + sum_k(-<eta_k^2>/(2 Q_k) - log(2 pi Q_k)/2) + Phi[mu], Q_k = <s_k^2>_mu:
+
+        mu(eta) ∝ exp( -sum_k eta_k^2/(2 Q_k) + sum_k lam_k s_k(eta)^2 + psi(eta) ),
+        lam_k = (<eta_k^2> - Q_k)/(2 Q_k^2),  psi = (1/2) log det(I + diag(mu_se) T^T diag(nu_se) T)
+
+    (psi = delta Phi / delta mu by stationarity of the saddle (mu_se, nu_se) of the hermitised
+    free energy). The value is a stationary point reached from the branch; with the approximations
+    of the module Notes (conditioning neglected, Jensen) it is >= Sigma_G when the iteration
+    increases the exponent (checked in the tests), and it is not proven to be the global sup.
+    """
+    _check_params(params)
+    D_h, D_r = _variances(params, branch)
+    n_h, n_r = n_grid
+    xh = np.linspace(-width, width, int(n_h)) * math.sqrt(D_h)
+    gated_r = params.is_gated and params.alpha_r != 0 and D_r > 0
+    if gated_r:  # sinh-stretched: dense near r = 0 where a steep output gate switches
+        u = np.linspace(-1.0, 1.0, int(n_r))
+        xr = width * math.sqrt(D_r) * np.sinh(R_STRETCH * u) / math.sinh(R_STRETCH)
+        dr = width * math.sqrt(D_r) * R_STRETCH * np.cosh(R_STRETCH * u) / math.sinh(R_STRETCH) * (u[1] - u[0])
+    else:
+        xr, dr = np.zeros(1), np.ones(1)
+    EH, ER = np.meshgrid(xh, xr, indexing="ij")
+    eh, er = EH.ravel(), ER.ravel()
+    log_cell = np.log((xh[1] - xh[0]) * np.broadcast_to(dr[None, :], EH.shape).ravel())
+    T, s = unit_factors(params, eh, er if params.is_gated else None)
+    K = T.shape[-1]
+    x2 = np.stack([eh**2, er**2], axis=1)[:, :K]
+    # start: the branch Gaussian (log of node probabilities = log density + log cell)
+    logp = -eh**2 / (2 * D_h) - (er**2 / (2 * D_r) if gated_r else 0.0) + log_cell
+    fmap = _saddle_map0(T)
+    start = np.ones(2 * K - 1)
+    history, change = [], np.inf
+    for it in range(1, max_iter + 1):
+        p = np.exp(logp - logp.max())
+        p /= p.sum()
+        Q = p @ s**2
+        m2 = p @ x2
+        lam = (m2 - Q) / (2 * Q**2)
+        sad = _solve_saddle0(fmap, p, K, start)
+        if sad is None:
+            psi, phi_val = np.zeros_like(eh), 0.0
+        else:
+            mu, nu = sad
+            start = np.concatenate([mu[1:], nu])
+            psi = fmap(mu, nu, p)[2]
+            phi_val = float(p @ psi - 0.5 * mu @ nu)
+        entropy = -float(p @ (np.log(np.maximum(p, 1e-300)) - log_cell))
+        if not gated_r and K == 2:  # r collapsed: its Gaussian entropy cancels its density term exactly
+            dens = -m2[0] / (2 * Q[0]) - 0.5 * math.log(2 * math.pi * Q[0])
+        else:
+            dens = float(np.sum(-m2 / (2 * Q) - 0.5 * np.log(2 * math.pi * Q)))
+        history.append(entropy + dens + phi_val)
+        if not gated_r and K == 2:
+            new = -eh**2 / (2 * Q[0]) + s[:, 0] ** 2 * lam[0] + psi + log_cell
+        else:
+            new = -(x2 / (2 * Q)) @ np.ones(K) + (s**2) @ lam + psi + log_cell
+        new -= new.max()
+        mask = p > 1e-12 * p.max()
+        change = float(np.max(np.abs((new - logp + logp.max())[mask] - (new - logp + logp.max())[mask].mean())))
+        logp = damping * new + (1 - damping) * (logp - logp.max())
+        if change < tol:
+            break
+    else:
+        raise ConvergenceError(f"tilted_complexity: change {change:.2g} after {max_iter} iterations", history[-5:])
+    return TiltedComplexity(history[-1], history[0], Q, lam, it, change, p.reshape(EH.shape), (xh, xr), history)
+
+
 # ---- random-matrix check ---------------------------------------------------------------------
 def sampled_log_det(params: ModelParams, branch, n: int, seed: int = 0) -> float:
     """(1/N) log|det M| of one sampled Kac-Rice Jacobian with fields drawn from the branch law.
@@ -281,44 +468,53 @@ def sampled_log_det(params: ModelParams, branch, n: int, seed: int = 0) -> float
 # ---- complexity at a parameter point ---------------------------------------------------------
 @dataclass
 class BranchComplexity:
-    """Log-potential Phi at one nonzero static branch (the Gaussian Kac-Rice bound there)."""
+    """One nonzero static branch: Phi there (the Gaussian Kac-Rice bound) and, if computed, the
+    exponent at the stationary tilted law reached from it."""
 
     delta_h: float
     q: float
     F_hr0: float
     phi: float
+    tilted: float | None = None
 
 
 @dataclass
 class Complexity:
-    """Sigma_G = max(0, max_b Phi_b): lower bound on the annealed complexity (module Notes)."""
+    """Kac-Rice complexity at one parameter point (module Notes).
+
+    ``sigma_gaussian`` = max(0, max_b Phi_b); ``sigma`` = max(0, max_b tilted_b) (None unless
+    ``tilted=True``); ``branch`` the index of the maximising branch (None if the value is 0)."""
 
     g_h: float
     sigma_gaussian: float
+    sigma: float | None
     branch: int | None
     branches: list[BranchComplexity]
-    method: str = "gaussian_branch_bound"
+    method: str
 
     def as_dict(self) -> dict:
-        return {"g_h": self.g_h, "sigma": None, "sigma_gaussian": self.sigma_gaussian, "branch": self.branch,
-                "method": self.method,
-                "branches": [b.__dict__.copy() for b in self.branches]}
+        return {"g_h": self.g_h, "sigma": self.sigma, "sigma_gaussian": self.sigma_gaussian, "branch": self.branch,
+                "method": self.method, "branches": [b.__dict__.copy() for b in self.branches]}
 
 
-def complexity(params: ModelParams, **kwargs) -> Complexity:
-    """Gaussian Kac-Rice bound Sigma_G at ``params`` over all static branches.
+def complexity(params: ModelParams, *, tilted: bool = False, **kwargs) -> Complexity:
+    """Kac-Rice complexity at ``params`` over all static branches.
 
     Parameters
     ----------
     params : ModelParams
+    tilted : bool
+        Also iterate the field law from each branch to the stationary point of the exponent
+        (:func:`tilted_complexity`; a few seconds per branch with a steep output gate).
     kwargs : passed to :func:`log_potential`.
 
     Notes
     -----
-    Sigma_G = max(0, max_b Phi_b) with Phi_b = (1/N) E log|det M| at each nonzero static branch b
-    (theory.static_mft.solve_static). ``branch`` is the index (in ``branches``) of the maximising
-    branch, or None when Sigma_G = 0. Lower bound under the two approximations of the module Notes;
-    ``sigma`` (the full sup over mu) is not computed (None in :meth:`Complexity.as_dict`).
+    Sigma_G = max(0, max_b Phi_b), Phi_b = (1/N) E log|det M| at each nonzero static branch b
+    (theory.static_mft.solve_static); sigma = max(0, max_b Sigma_tilt,b). Both are computed with
+    the conditioning on G = 0 neglected and with Jensen's bound E|det| >= exp E log|det|;
+    Sigma_G <= sigma, and stationary points are only searched from the static branches (with no
+    nonzero branch the value reported is 0, not a proof that the complexity vanishes).
     """
     _check_params(params)
     sol = solve_static(params)
@@ -327,23 +523,31 @@ def complexity(params: ModelParams, **kwargs) -> Complexity:
         if not b.delta_h > 0:  # a branch leaving D_h = 0 (at g_instability): the zero fixed point
             continue
         lp = log_potential(params, b, **kwargs)
-        out.append(BranchComplexity(float(b.delta_h), float(b.q), float(b.F_hr0), lp.phi))
-    best = max(range(len(out)), key=lambda i: out[i].phi, default=None)
-    sigma = max(0.0, out[best].phi) if best is not None else 0.0
-    return Complexity(float(params.g_h), sigma, best if sigma > 0 else None, out)
+        tl = tilted_complexity(params, b).sigma if tilted else None
+        out.append(BranchComplexity(float(b.delta_h), float(b.q), float(b.F_hr0), lp.phi, tl))
+    key = (lambda i: out[i].tilted) if tilted else (lambda i: out[i].phi)
+    best = max(range(len(out)), key=key, default=None)
+    sigma_g = max([0.0] + [b.phi for b in out])
+    sigma = max([0.0] + [b.tilted for b in out]) if tilted else None
+    top = sigma if tilted else sigma_g
+    method = ("tilted_stationary_law (conditioning neglected, Jensen lower bound)" if tilted
+              else "gaussian_branch_bound (conditioning neglected, Jensen lower bound)")
+    return Complexity(float(params.g_h), sigma_g, sigma, best if top > 0 else None, out, method)
 
 
-def complexity_curve(params: ModelParams, g_values, **kwargs) -> np.ndarray:
-    """Sigma_G(g_h) for each value in ``g_values`` (other parameters from ``params``)."""
+def complexity_curve(params: ModelParams, g_values, *, tilted: bool = False, **kwargs):
+    """Sigma_G(g_h) for each value in ``g_values`` (other parameters from ``params``); with
+    ``tilted=True`` a pair (Sigma_G, sigma) of arrays."""
     g_values = np.asarray(g_values, dtype=float)
     if g_values.ndim != 1 or np.any(~np.isfinite(g_values)) or np.any(g_values <= 0):
         raise ValueError(f"g_values must be a 1-D array of finite values > 0, got {g_values!r}")
-    out = np.empty(g_values.size)
+    out = np.empty((2, g_values.size))
     with progress_bar(g_values.size, "complexity") as bar:
         for i, g in enumerate(g_values):
-            out[i] = complexity(params.replace(g_h=float(g)), **kwargs).sigma_gaussian
+            c = complexity(params.replace(g_h=float(g)), tilted=tilted, **kwargs)
+            out[:, i] = c.sigma_gaussian, c.sigma if tilted else np.nan
             bar.update()
-    return out
+    return (out[0], out[1]) if tilted else out[0]
 
 
 # ---- direct counts in small networks ---------------------------------------------------------

@@ -29,8 +29,8 @@ psi = delta Phi / delta mu: at the hermitised saddle (eta -> 0, self-energies mu
 
 stationary in (mu_k, nu_k), so delta Phi / delta mu = psi; :func:`tilted_complexity` iterates
 mu(eta) ∝ exp(-sum_k eta_k^2/(2 Q_k) + lam_k s_k^2 + psi) from each branch to a stationary point
-(the value reported as ``sigma``; a local stationary point, Sigma_G <= sigma when the iteration
-increases the exponent, which the tests check).
+(the value reported as ``sigma``; a local stationary point, not proven to be the global sup;
+sigma >= Sigma_G is checked in the tests and notebook 11).
 
 Phi by hermitisation at lambda = 0: with X = M (K N x K N, N units),
 
@@ -70,6 +70,8 @@ N_NODES = (81, 161)
 #: eta range of the log-potential integral (log-spaced) and its number of points.
 ETA_RANGE = (1e-8, 1e2)
 N_ETA = 81
+#: Depth of the Anderson mixing of the tilted-law iteration.
+ANDERSON_DEPTH = 6
 #: Grid of the tilted law (eta_h uniform, eta_r sinh-stretched with this factor).
 TILT_GRID = (121, 201)
 R_STRETCH = 3.0
@@ -337,11 +339,13 @@ class TiltedComplexity:
     """Stationary point of sup_mu {S[mu] + <log p_unit>_mu + Phi[mu]} reached from a static branch.
 
     ``sigma`` is the value there, ``sigma_gaussian`` the value at the start (the branch, = Phi),
+    ``phi`` the log-potential Phi of the final law (on its grid nodes),
     ``Q`` the send variances, ``lam`` the multipliers (<eta_k^2> - Q_k)/(2 Q_k^2), ``density`` the
     law on the grid (``grid`` = (eta_h, eta_r) node arrays), ``history`` sigma per iteration."""
 
     sigma: float
     sigma_gaussian: float
+    phi: float
     Q: np.ndarray
     lam: np.ndarray
     iterations: int
@@ -364,8 +368,8 @@ def tilted_complexity(params: ModelParams, branch, *, n_grid=TILT_GRID, width: f
         when T does not depend on r).
     width : float
         Half-width of the grid in units of sqrt(D) of the branch.
-    damping, tol, max_iter : damped iteration of log mu; ConvergenceError if the largest change of
-        log mu (where mu > 1e-12 max) stays above tol.
+    damping, tol, max_iter : iteration of log mu (Anderson mixing, damped plain step as fallback);
+        ConvergenceError if the largest change of log mu (where mu > 1e-12 max) stays above tol.
 
     Notes
     -----
@@ -375,9 +379,8 @@ def tilted_complexity(params: ModelParams, branch, *, n_grid=TILT_GRID, width: f
         lam_k = (<eta_k^2> - Q_k)/(2 Q_k^2),  psi = (1/2) log det(I + diag(mu_se) T^T diag(nu_se) T)
 
     (psi = delta Phi / delta mu by stationarity of the saddle (mu_se, nu_se) of the hermitised
-    free energy). The value is a stationary point reached from the branch; with the approximations
-    of the module Notes (conditioning neglected, Jensen) it is >= Sigma_G when the iteration
-    increases the exponent (checked in the tests), and it is not proven to be the global sup.
+    free energy). The value is a stationary point reached from the branch (approximations of the
+    module Notes: conditioning neglected, Jensen); not proven to be the global sup.
     """
     _check_params(params)
     D_h, D_r = _variances(params, branch)
@@ -400,7 +403,7 @@ def tilted_complexity(params: ModelParams, branch, *, n_grid=TILT_GRID, width: f
     logp = -eh**2 / (2 * D_h) - (er**2 / (2 * D_r) if gated_r else 0.0) + log_cell
     fmap = _saddle_map0(T)
     start = np.ones(2 * K - 1)
-    history, change = [], np.inf
+    history, change, xs, gs = [], np.inf, [], []
     for it in range(1, max_iter + 1):
         p = np.exp(logp - logp.max())
         p /= p.sum()
@@ -425,20 +428,47 @@ def tilted_complexity(params: ModelParams, branch, *, n_grid=TILT_GRID, width: f
             new = -eh**2 / (2 * Q[0]) + s[:, 0] ** 2 * lam[0] + psi + log_cell
         else:
             new = -(x2 / (2 * Q)) @ np.ones(K) + (s**2) @ lam + psi + log_cell
-        new -= new.max()
+        new -= _logsumexp(new)
+        cur = logp - _logsumexp(logp)
         mask = p > 1e-12 * p.max()
-        change = float(np.max(np.abs((new - logp + logp.max())[mask] - (new - logp + logp.max())[mask].mean())))
-        logp = damping * new + (1 - damping) * (logp - logp.max())
+        res = new - cur
+        change = float(np.max(np.abs(res[mask])))
         if change < tol:
             break
+        # Anderson mixing (depth ANDERSON_DEPTH) on the normalised log-density, residuals weighted
+        # by sqrt(p) so that the bulk of the law decides; plain damped step as fallback
+        xs.append(cur)
+        gs.append(new)
+        xs, gs = xs[-ANDERSON_DEPTH - 1:], gs[-ANDERSON_DEPTH - 1:]
+        step = damping * new + (1 - damping) * cur
+        if len(xs) > 1:
+            sw = np.sqrt(p)
+            R = np.array([g - x for g, x in zip(gs, xs)])
+            dR = np.diff(R, axis=0) * sw
+            dG = np.diff(np.array(gs), axis=0)
+            gamma = np.linalg.lstsq(dR.T, res * sw, rcond=None)[0]
+            acc = new - gamma @ dG
+            if np.all(np.isfinite(acc)):
+                step = acc
+        logp = step
     else:
         raise ConvergenceError(f"tilted_complexity: change {change:.2g} after {max_iter} iterations", history[-5:])
-    return TiltedComplexity(history[-1], history[0], Q, lam, it, change, p.reshape(EH.shape), (xh, xr), history)
+    return TiltedComplexity(history[-1], history[0], phi_val, Q, lam, it, change, p.reshape(EH.shape), (xh, xr), history)
+
+
+def _logsumexp(v):
+    m = v.max()
+    return m + math.log(np.exp(v - m).sum())
 
 
 # ---- random-matrix check ---------------------------------------------------------------------
 def sampled_log_det(params: ModelParams, branch, n: int, seed: int = 0) -> float:
     """(1/N) log|det M| of one sampled Kac-Rice Jacobian with fields drawn from the branch law.
+
+    Parameters
+    ----------
+    branch : static branch or (D_h, D_r): Gaussian fields; or a :class:`TiltedComplexity`: fields
+        drawn from its law (its grid nodes with their probabilities, the law whose ``phi`` it holds).
 
     Notes
     -----
@@ -448,10 +478,16 @@ def sampled_log_det(params: ModelParams, branch, n: int, seed: int = 0) -> float
     _check_params(params)
     if not (isinstance(n, (int, np.integer)) and n >= 2):
         raise ValueError(f"n must be an integer >= 2, got {n!r}")
-    D_h, D_r = _variances(params, branch)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 61]))
-    eh = math.sqrt(D_h) * rng.standard_normal(n)
-    er = math.sqrt(D_r) * rng.standard_normal(n)
+    if isinstance(branch, TiltedComplexity):
+        xh, xr = branch.grid
+        idx = rng.choice(branch.density.size, size=n, p=branch.density.ravel() / branch.density.sum())
+        ih, ir = np.unravel_index(idx, branch.density.shape)
+        eh, er = xh[ih], xr[ir]
+    else:
+        D_h, D_r = _variances(params, branch)
+        eh = math.sqrt(D_h) * rng.standard_normal(n)
+        er = math.sqrt(D_r) * rng.standard_normal(n)
     T, _ = unit_factors(params, eh, er if params.is_gated else None)
     Jh = rng.standard_normal((n, n)) / math.sqrt(n)
     if params.is_gated:

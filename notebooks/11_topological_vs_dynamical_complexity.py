@@ -66,9 +66,9 @@ SCALE = os.environ.get("THEORY_SCALE", "quick")
 if SCALE not in ("quick", "full"):
     raise ValueError(f"THEORY_SCALE must be 'quick' or 'full', got {SCALE!r}")
 SIZES = {
-    "quick": dict(n_curve=6, n_add=9, tilt_every=3, ns=(8, 12, 16, 20), seeds=10, starts=300, n_matrix=600,
+    "quick": dict(n_curve=6, n_add=9, ns=(8, 12, 16, 20), seeds=10, starts=300, n_matrix=600,
                   matrix_seeds=4),
-    "full": dict(n_curve=21, n_add=31, tilt_every=1, ns=(8, 12, 16, 20, 24), seeds=40, starts=1000, n_matrix=2000,
+    "full": dict(n_curve=21, n_add=31, ns=(8, 12, 16, 20, 24), seeds=40, starts=1000, n_matrix=2000,
                  matrix_seeds=8),
 }[SCALE]
 BLAS_THREADS = 1
@@ -94,12 +94,11 @@ for alpha_r in (0.0, 5.0, 20.0):
     tr = transitions(base)
     g_lo = tr.g_topological - 0.05
     g = np.unique(np.concatenate([np.linspace(g_lo, 3.2, SIZES["n_curve"]), [tr.g_topological + 0.005]]))
-    g_tilt = g[g > tr.g_topological][:: SIZES["tilt_every"]]
-    curves[alpha_r] = {"g": g, "sigma": complexity_curve(base, g), "tr": tr, "g_tilt": g_tilt,
-                       "tilt": complexity_curve(base, g_tilt, tilted=True)[1]}
+    sigma_g, sigma_t = complexity_curve(base, g, tilted=True)
+    curves[alpha_r] = {"g": g, "sigma": sigma_g, "tr": tr, "g_tilt": g, "tilt": sigma_t}
     print(f"alpha_r={alpha_r:g}: g_top={tr.g_topological:.4f}, g_inst={tr.g_instability:.4f}, "
           f"g_chaos={tr.g_chaos}, Sigma_G={np.round(curves[alpha_r]['sigma'], 4).tolist()}, "
-          f"sigma(tilted) at {np.round(g_tilt, 3).tolist()}: {np.round(curves[alpha_r]['tilt'], 4).tolist()}")
+          f"sigma(tilted)={np.round(sigma_t, 4).tolist()}")
 
 # %%
 fig, axes = plt.subplots(2, 2, figsize=(10, 7))

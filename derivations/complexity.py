@@ -65,7 +65,7 @@ def derive(model: UnitModel) -> Section:
         "Fixed points are the zeros of $G_k(\\eta) = -\\eta_k + J^k s_k(x^*(\\eta))$; Jacobian "
         "$M = -I + \\hat J T$ with $\\hat J = \\mathrm{blockdiag}(J^k)$ and per-unit factors "
         "$T_{kl} = \\partial s_k(x^*)/\\partial \\eta_l$. Kac-Rice: "
-        "$E\\#= \\int d\\eta\\, p(\\eta)\\, E[|\\det M|\\,|\\,G=0]$, $J^k s_k \\sim N(0, Q_k I)$, $Q_k = |s_k|^2/N$. "
+        "$E\\#= \\int d\\eta\\, p(\\eta)\\, E[|\\det M|\\,|\\,G=0]$, $J^k s_k \\sim N(0, D_k I)$ with $D_k = |s_k|^2/N$ given the state (equal to the mean-field variance on a static branch). "
         "Channels that do not feed back (column of $T$ zero) contribute a factor 1 and are dropped."
     ))
     T = factor_matrix(model)
@@ -86,12 +86,14 @@ def derive(model: UnitModel) -> Section:
         model.fields, tuple(outputs) + (("T_frobenius2", frob),) + sends,
         notes="M = -I + blockdiag(J^k) [T]; (1/N) E tr(M M^T) = K + <sum_kl T_kl^2>",
     ))
-    Qs = tuple(sp.Symbol(f"Q_{names[k]}", positive=True) for k in keep)
+    # the field variance given the state, Q_k = |s_k|^2 / N, is named like the mean-field variance
+    # D_k (equal on a static branch)
+    Qs = tuple(model.channels[k].variance for k in keep)
     log_p = sp.Add(*[-model.fields[k] ** 2 / (2 * Q) - sp.log(2 * sp.pi * Q) / 2 for k, Q in zip(keep, Qs)])
     sec.equations.append(Equation("log density", sp.Symbol("\\log p_{unit}"), log_p,
-                                  note="$Q_k = \\langle s_k^2 \\rangle$ over the units"))
+                                  note="$D_k = |s_k|^2/N$, the field variance given the state"))
     sec.kernels.append(Kernel(
-        "kac_rice_log_density", "Per-unit log density of the fields, given Q_k = |s_k|^2 / N.",
+        "kac_rice_log_density", "Per-unit log density of the fields, given their variances D_k = |s_k|^2 / N.",
         tuple(model.fields[k] for k in keep) + Qs, (("log_p", log_p),), parameters=(),
     ))
     cancel = gaussian_cancellation(len(keep))

@@ -4,7 +4,7 @@ additive (SCS) network, activation tanh.
 Derivations: derivations/vector_field.py, derivations/jacobian.py, derivations/static_mft.py, derivations/spectral.py, derivations/dmft.py, derivations/tangent.py, derivations/adjoint.py, derivations/complexity.py.
 Do not edit; change the derivation and regenerate.
 
-content-sha256: dc42ce8e10b0425cb8b6537577d11901749cd5e7167397bfbd20562a98bcac02
+content-sha256: c018b32a0d40bf76f598f02404cd29f9da69f78881e5fca280d31fee6903907a
 """
 
 import functools
@@ -544,8 +544,8 @@ kac_rice_factors.parameters = ('g_h', 'beta_h', 'I_h')
 kac_rice_factors.outputs = ('T_h_h', 'T_frobenius2', 's_h')
 
 
-def kac_rice_log_density(eta_h, Q_h):
-    """Per-unit log density of the fields, given Q_k = |s_k|^2 / N.
+def kac_rice_log_density(eta_h, D_h):
+    """Per-unit log density of the fields, given their variances D_k = |s_k|^2 / N.
 
     Returns
     -------
@@ -553,10 +553,10 @@ def kac_rice_log_density(eta_h, Q_h):
 
     """
     eta_h = mpmath.mpf(eta_h)
-    Q_h = mpmath.mpf(Q_h)
-    return mpmath.mpf(-mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2*mpmath.pi*Q_h) - mpmath.mpf(1)/mpmath.mpf(2)*eta_h**2/Q_h)
+    D_h = mpmath.mpf(D_h)
+    return mpmath.mpf(-mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(2*mpmath.pi*D_h) - mpmath.mpf(1)/mpmath.mpf(2)*eta_h**2/D_h)
 
 
-kac_rice_log_density.variables = ('eta_h', 'Q_h')
+kac_rice_log_density.variables = ('eta_h', 'D_h')
 kac_rice_log_density.parameters = ()
 kac_rice_log_density.outputs = ('log_p',)

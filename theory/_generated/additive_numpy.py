@@ -4,7 +4,7 @@ additive (SCS) network, activation tanh.
 Derivations: derivations/vector_field.py, derivations/jacobian.py, derivations/static_mft.py, derivations/spectral.py, derivations/dmft.py, derivations/tangent.py, derivations/adjoint.py, derivations/complexity.py.
 Do not edit; change the derivation and regenerate.
 
-content-sha256: 0799c3b737d4fb78bec18422b7e1031af8ca082d1b862fb88667e8ba6d56d6d7
+content-sha256: e1a403ce59ce68aa0d28a203e9d751bcabb8863d843f52abccea5ef6850b6eb2
 """
 
 import functools
@@ -565,8 +565,8 @@ kac_rice_factors.parameters = ('g_h', 'beta_h', 'I_h')
 kac_rice_factors.outputs = ('T_h_h', 'T_frobenius2', 's_h')
 
 
-def kac_rice_log_density(eta_h, Q_h):
-    """Per-unit log density of the fields, given Q_k = |s_k|^2 / N.
+def kac_rice_log_density(eta_h, D_h):
+    """Per-unit log density of the fields, given their variances D_k = |s_k|^2 / N.
 
     Returns
     -------
@@ -574,11 +574,11 @@ def kac_rice_log_density(eta_h, Q_h):
 
     """
     eta_h = _float(eta_h)
-    Q_h = _float(Q_h)
-    _shape = numpy.broadcast_shapes(eta_h.shape, Q_h.shape)
-    return _out(-(1.0/2.0)*numpy.log(2.0*scipy.constants.pi*Q_h) - (1.0/2.0)*eta_h**2.0/Q_h, _shape)
+    D_h = _float(D_h)
+    _shape = numpy.broadcast_shapes(eta_h.shape, D_h.shape)
+    return _out(-(1.0/2.0)*numpy.log(2.0*scipy.constants.pi*D_h) - (1.0/2.0)*eta_h**2.0/D_h, _shape)
 
 
-kac_rice_log_density.variables = ('eta_h', 'Q_h')
+kac_rice_log_density.variables = ('eta_h', 'D_h')
 kac_rice_log_density.parameters = ()
 kac_rice_log_density.outputs = ('log_p',)

@@ -4,7 +4,7 @@ gated network, activation tanh, output gate presynaptic (sigma_k(x) = expit(alph
 Derivations: derivations/vector_field.py, derivations/jacobian.py, derivations/static_mft.py, derivations/spectral.py, derivations/dmft.py, derivations/tangent.py, derivations/adjoint.py, derivations/complexity.py.
 Do not edit; change the derivation and regenerate.
 
-content-sha256: 203edf4acd54b30483167dd8f6b9c909e7d292eff17d07a516ba7837e926cbba
+content-sha256: b3e8b20f7b965d08282dfdd400e37fcae80a940c72587a38027b648482bcdfd5
 """
 
 import functools
@@ -976,8 +976,8 @@ kac_rice_factors.parameters = ('g_h', 'alpha_r', 'beta_r', 'beta_h', 'I_h', 'I_r
 kac_rice_factors.outputs = ('T_h_h', 'T_h_r', 'T_r_h', 'T_frobenius2', 's_h', 's_r')
 
 
-def kac_rice_log_density(eta_h, eta_r, Q_h, Q_r):
-    """Per-unit log density of the fields, given Q_k = |s_k|^2 / N.
+def kac_rice_log_density(eta_h, eta_r, D_h, D_r):
+    """Per-unit log density of the fields, given their variances D_k = |s_k|^2 / N.
 
     Returns
     -------
@@ -986,12 +986,12 @@ def kac_rice_log_density(eta_h, eta_r, Q_h, Q_r):
     """
     eta_h = mpmath.mpf(eta_h)
     eta_r = mpmath.mpf(eta_r)
-    Q_h = mpmath.mpf(Q_h)
-    Q_r = mpmath.mpf(Q_r)
+    D_h = mpmath.mpf(D_h)
+    D_r = mpmath.mpf(D_r)
     _t0 = 2*mpmath.pi
-    return mpmath.mpf(-mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(Q_h*_t0) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(Q_r*_t0) - mpmath.mpf(1)/mpmath.mpf(2)*eta_r**2/Q_r - mpmath.mpf(1)/mpmath.mpf(2)*eta_h**2/Q_h)
+    return mpmath.mpf(-mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(D_h*_t0) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(D_r*_t0) - mpmath.mpf(1)/mpmath.mpf(2)*eta_r**2/D_r - mpmath.mpf(1)/mpmath.mpf(2)*eta_h**2/D_h)
 
 
-kac_rice_log_density.variables = ('eta_h', 'eta_r', 'Q_h', 'Q_r')
+kac_rice_log_density.variables = ('eta_h', 'eta_r', 'D_h', 'D_r')
 kac_rice_log_density.parameters = ()
 kac_rice_log_density.outputs = ('log_p',)

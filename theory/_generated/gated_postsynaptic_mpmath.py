@@ -4,7 +4,7 @@ gated network, activation tanh, output gate postsynaptic (sigma_k(x) = expit(alp
 Derivations: derivations/vector_field.py, derivations/jacobian.py, derivations/static_mft.py, derivations/spectral.py, derivations/dmft.py, derivations/tangent.py, derivations/adjoint.py, derivations/complexity.py.
 Do not edit; change the derivation and regenerate.
 
-content-sha256: 7f936b08fbf7014231912d1a941b28f36946ec636a77d26edf59e97a6006a9a8
+content-sha256: b5a0880f169ec5c4bf7ac97375e3892b67727cc93b15e522260b25730fb7a23b
 """
 
 import functools
@@ -936,8 +936,8 @@ kac_rice_factors.parameters = ('g_h', 'alpha_r', 'beta_r', 'beta_h', 'I_h', 'I_r
 kac_rice_factors.outputs = ('T_h_h', 'T_h_r', 'T_r_h', 'T_r_r', 'T_frobenius2', 's_h', 's_r')
 
 
-def kac_rice_log_density(eta_h, eta_r, Q_h, Q_r):
-    """Per-unit log density of the fields, given Q_k = |s_k|^2 / N.
+def kac_rice_log_density(eta_h, eta_r, D_h, D_r):
+    """Per-unit log density of the fields, given their variances D_k = |s_k|^2 / N.
 
     Returns
     -------
@@ -946,12 +946,12 @@ def kac_rice_log_density(eta_h, eta_r, Q_h, Q_r):
     """
     eta_h = mpmath.mpf(eta_h)
     eta_r = mpmath.mpf(eta_r)
-    Q_h = mpmath.mpf(Q_h)
-    Q_r = mpmath.mpf(Q_r)
+    D_h = mpmath.mpf(D_h)
+    D_r = mpmath.mpf(D_r)
     _t0 = 2*mpmath.pi
-    return mpmath.mpf(-mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(Q_h*_t0) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(Q_r*_t0) - mpmath.mpf(1)/mpmath.mpf(2)*eta_r**2/Q_r - mpmath.mpf(1)/mpmath.mpf(2)*eta_h**2/Q_h)
+    return mpmath.mpf(-mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(D_h*_t0) - mpmath.mpf(1)/mpmath.mpf(2)*mpmath.log(D_r*_t0) - mpmath.mpf(1)/mpmath.mpf(2)*eta_r**2/D_r - mpmath.mpf(1)/mpmath.mpf(2)*eta_h**2/D_h)
 
 
-kac_rice_log_density.variables = ('eta_h', 'eta_r', 'Q_h', 'Q_r')
+kac_rice_log_density.variables = ('eta_h', 'eta_r', 'D_h', 'D_r')
 kac_rice_log_density.parameters = ()
 kac_rice_log_density.outputs = ('log_p',)

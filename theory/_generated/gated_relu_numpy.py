@@ -4,7 +4,7 @@ gated network, activation relu, output gate presynaptic (sigma_k(x) = expit(alph
 Derivations: derivations/vector_field.py, derivations/jacobian.py, derivations/static_mft.py, derivations/spectral.py, derivations/dmft.py, derivations/tangent.py, derivations/adjoint.py, derivations/complexity.py.
 Do not edit; change the derivation and regenerate.
 
-content-sha256: 744856a0a532eb85b3652ff6b474e8ba9fedaf7cdc677ad8cc48d34f26fb02c0
+content-sha256: ba1dd82023e1a008e0634f69d4c4ab6c017f5dc52364828350afc17b15f44497
 """
 
 import functools
@@ -993,8 +993,8 @@ kac_rice_factors.parameters = ('g_h', 'alpha_r', 'beta_r', 'beta_h', 'I_h', 'I_r
 kac_rice_factors.outputs = ('T_h_h', 'T_h_r', 'T_r_h', 'T_frobenius2', 's_h', 's_r')
 
 
-def kac_rice_log_density(eta_h, eta_r, Q_h, Q_r):
-    """Per-unit log density of the fields, given Q_k = |s_k|^2 / N.
+def kac_rice_log_density(eta_h, eta_r, D_h, D_r):
+    """Per-unit log density of the fields, given their variances D_k = |s_k|^2 / N.
 
     Returns
     -------
@@ -1003,13 +1003,13 @@ def kac_rice_log_density(eta_h, eta_r, Q_h, Q_r):
     """
     eta_h = _float(eta_h)
     eta_r = _float(eta_r)
-    Q_h = _float(Q_h)
-    Q_r = _float(Q_r)
-    _shape = numpy.broadcast_shapes(eta_h.shape, eta_r.shape, Q_h.shape, Q_r.shape)
+    D_h = _float(D_h)
+    D_r = _float(D_r)
+    _shape = numpy.broadcast_shapes(eta_h.shape, eta_r.shape, D_h.shape, D_r.shape)
     _t0 = 2.0*scipy.constants.pi
-    return _out(-(1.0/2.0)*numpy.log(Q_h*_t0) - (1.0/2.0)*numpy.log(Q_r*_t0) - (1.0/2.0)*eta_r**2.0/Q_r - (1.0/2.0)*eta_h**2.0/Q_h, _shape)
+    return _out(-(1.0/2.0)*numpy.log(D_h*_t0) - (1.0/2.0)*numpy.log(D_r*_t0) - (1.0/2.0)*eta_r**2.0/D_r - (1.0/2.0)*eta_h**2.0/D_h, _shape)
 
 
-kac_rice_log_density.variables = ('eta_h', 'eta_r', 'Q_h', 'Q_r')
+kac_rice_log_density.variables = ('eta_h', 'eta_r', 'D_h', 'D_r')
 kac_rice_log_density.parameters = ()
 kac_rice_log_density.outputs = ('log_p',)

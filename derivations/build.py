@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import adjoint, dmft, jacobian, spectral, static_mft, tangent, vector_field
+from . import adjoint, complexity, dmft, jacobian, spectral, static_mft, tangent, vector_field
 from .codegen import render_module
 from .equations_md import render_markdown
 from .model import UnitModel, registered_models
@@ -12,7 +12,7 @@ from .model import UnitModel, registered_models
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "theory" / "_generated"
 EQUATIONS = ROOT / "derivations" / "equations"
-DERIVATIONS = (vector_field, jacobian, static_mft, spectral, dmft, tangent, adjoint)
+DERIVATIONS = (vector_field, jacobian, static_mft, spectral, dmft, tangent, adjoint, complexity)
 BACKENDS = ("numpy", "mpmath")
 
 

@@ -156,6 +156,16 @@ def cmd_transitions(args) -> dict:
     return result
 
 
+def cmd_complexity(args) -> dict:
+    from .complexity import complexity
+
+    params = params_from_args(args)
+    result = complexity(params, tilted=not args.gaussian_only).as_dict()
+    result["branches"] = [{k: (None if v is None else float(v)) for k, v in b.items()} for b in result["branches"]]
+    result["params"] = params.provenance()
+    return result
+
+
 def cmd_spectrum(args) -> dict:
     from .spectral_curve import spectral_summary
     from .static_mft import solve_static
@@ -351,6 +361,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("transitions", help="critical g_h values (g_h itself is ignored)")
     _add_model_options(p)
     p.set_defaults(func=cmd_transitions)
+
+    p = sub.add_parser("complexity", help="Kac-Rice complexity (1/N) log E[#fixed points]: sigma (tilted "
+                       "stationary law) and sigma_gaussian (static-branch bound)")
+    _add_model_options(p)
+    p.add_argument("--gaussian-only", action="store_true",
+                   help="skip the tilted law (sigma = null; fast)")
+    p.set_defaults(func=cmd_complexity)
 
     p = sub.add_parser("spectrum", help="fixed-point Jacobian spectrum from theory (F(lambda) = 1)")
     _add_model_options(p)

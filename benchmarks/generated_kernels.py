@@ -7,7 +7,14 @@ the ratio shows what that robustness costs or saves. No target: reported for inf
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
 from .registry import benchmark
+
+#: Budget of ``python -m derivations --check`` (the pre-commit hook's limit is 40 s; keep half).
+CHECK_BUDGET_MS = 20_000.0
 
 
 @benchmark("generated_kernels")
@@ -28,3 +35,15 @@ def generated_kernels(quick: bool) -> list[dict]:
                      "ratio = generated time / lambdify time"),
         })
     return rows
+
+
+@benchmark("derivations_check")
+def derivations_check(quick: bool) -> list[dict]:
+    """Wall time of ``python -m derivations --check`` (re-derives every model, compares files)."""
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "derivations", "--check"], capture_output=True, text=True)
+    elapsed = 1e3 * (time.perf_counter() - start)
+    return [{"size": "all models", "time": elapsed, "reference": CHECK_BUDGET_MS,
+             "ratio": elapsed / CHECK_BUDGET_MS, "target": "<= 1",
+             "note": ("re-derivation + staleness check in a fresh interpreter vs a 20 s budget "
+                      f"(half the hook's 40 s); exit code {proc.returncode}")}]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -22,13 +21,11 @@ from derivations.model import (  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_check_passes_quickly():
-    """`python -m derivations --check` succeeds on the committed files, well under the 40 s hook."""
-    start = time.perf_counter()
+def test_check_passes():
+    """`python -m derivations --check` succeeds on the committed files (its time: benchmark
+    `derivations_check`)."""
     proc = subprocess.run([sys.executable, "-m", "derivations", "--check"], cwd=ROOT, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
     assert proc.returncode == 0, proc.stderr
-    assert elapsed < 20, f"--check took {elapsed:.1f} s"
 
 
 def test_check_detects_stale_output(tmp_path, monkeypatch):

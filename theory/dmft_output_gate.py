@@ -68,6 +68,7 @@ class _Kernel:
         self.kw["g_h"] = 1.0
         out = self.fn(0.0, 0.0, **self.kw)
         self.gamma2_h, self.c2_h, self.gamma2_r, self.c2_r = (float(v) for v in out[6:10])
+        self.hint_f, self.hint_g = {}, {}
 
     def f_terms(self, x):
         """(f, f', f'' + f, f'' - f) in x (autocorrelations give C_f, C_f', and <f'' f> by polarisation)."""
@@ -89,12 +90,12 @@ def two_point_on_grid(funcs, c0: float, c, *, tol: float = 1e-12, points_per_sd:
     a^2 = |c|, the conditional average A(u) = E a_k(u + s xi) is a discrete Gaussian convolution
     (FFT) on the grid, and <a a> = int du N(u; a^2) A(u) A(sign(c) u) a trapezoid on the same grid
     (Gauss-Hermite on a spline of A when a < 3 du, where A is smooth on the scale s ~ sqrt(c0)).
+    The convolution multiplies the DFT of the sampled a_k by exp(-s^2 omega^2 / 2).
     du = min(sqrt(c0) / points_per_sd, min s / 3) keeps the sampled Gaussians resolved (trapezoid
     error ~ exp(-2 pi^2 (s / du)^2)). The 2D trapezoid of the reference costs (nodes)^2 per
     covariance and needs ~1000 nodes for steep gates (alpha_r^2 C_r(0) ~ 100); this costs one FFT.
     """
     import scipy.interpolate
-    import scipy.signal
 
     from .gaussian import half_width
 
@@ -109,17 +110,17 @@ def two_point_on_grid(funcs, c0: float, c, *, tol: float = 1e-12, points_per_sd:
     J = int(math.ceil(2 * L * sd / du))
     u = (np.arange(2 * J + 1) - J) * du
     vals = np.array([np.broadcast_to(np.asarray(v, float), u.shape) for v in funcs(u)])
+    spec = np.fft.rfft(vals, axis=1)
+    omega2 = (2 * np.pi * np.fft.rfftfreq(u.size, d=du)) ** 2
     gh_z, gh_w = np.polynomial.hermite_e.hermegauss(80)
     gh_w = gh_w / gh_w.sum()
     out = np.empty((vals.shape[0], c.size))
     for i, (cc, s) in enumerate(zip(c, s_all)):
         a = math.sqrt(abs(cc))
         if s > 0:
-            m = int(math.ceil(L * s / du))
-            v = np.arange(-m, m + 1) * du
-            w = np.exp(-0.5 * (v / s) ** 2)
-            w /= w.sum()
-            A = scipy.signal.fftconvolve(vals, w[None, :], mode="same", axes=1)
+            # circular convolution with the sampled Gaussian, whose DFT is exp(-s^2 omega^2 / 2) up to
+            # aliasing ~ exp(-2 pi^2 (s / du)^2); the wrap-around only reaches |u| > 2 L sd - L s >= L sd
+            A = np.fft.irfft(spec * np.exp(-0.5 * s * s * omega2), u.size, axis=1)
         else:
             A = vals
         if a >= 3 * du:
@@ -172,10 +173,15 @@ def _table(funcs, c0: float, lower: float, *, degree: int = 32, target: float = 
         n *= 2
 
 
-def _tables(funcs, c0, c):
-    """(C_a(c), C_a'(c), <a'' a>(c), table error) at variance c0 for the covariances c."""
+def _tables(funcs, c0, c, hint=None):
+    """(C_a(c), C_a'(c), <a'' a>(c), table error) at variance c0 for the covariances c.
+
+    ``hint`` (a dict) remembers the last converged Chebyshev degree to start from it."""
     lower = max(-c0, min(0.0, float(np.min(c))) - 1e-3 * c0)
-    tab = _table(funcs, c0, lower)
+    start = 32 if hint is None else max(32, hint.get("degree", 32) // 2)
+    tab = _table(funcs, c0, lower, degree=start)
+    if hint is not None:
+        hint["degree"] = len(tab.series[0].coef)
     cc = np.clip(c, lower, c0)
     return tab.series[0](cc), tab.series[1](cc), tab.series[2](cc), tab.error
 
@@ -214,11 +220,11 @@ class _State:
         if not dx > 0:
             raise ConvergenceError(f"variance C_x(0) = {dx:.3g} <= 0 (collapsed to the quiescent state)",
                                    residuals=[dx])
-        self.tf, self.tdf, self.vf, ef = _tables(k.f_terms, dx, cx)
+        self.tf, self.tdf, self.vf, ef = _tables(k.f_terms, dx, cx, k.hint_f)
         self.hat_r = k.c2_r * grid.green(k.gamma2_r)
         self.cr = grid.apply(self.hat_r, self.tf)
         dr = float(self.cr[0])
-        self.tg, self.tdg, self.vg, eg = _tables(k.g_terms, dr, self.cr)
+        self.tg, self.tdg, self.vg, eg = _tables(k.g_terms, dr, self.cr, k.hint_g)
         self.hat_h = k.c2_h * grid.green(k.gamma2_h)
         self.drive = grid.apply(self.hat_h, self.tg * self.tf)   # C_x = g^2 drive
         self.table_error = max(ef, eg)
@@ -229,14 +235,14 @@ def _jacobian_core(grid: _Grid, s: _State) -> np.ndarray:
     n = grid.n
     dtf = np.diag(s.tdf)
     dtf[:, 0] += s.vf                                     # dC_f/dC_x
-    dtg = np.diag(s.tdg)
-    dtg[:, 0] += s.vg                                     # dC_g/dC_r
     gr = grid.circulant(s.hat_r)
-    gh = grid.circulant(s.hat_h)
-    dcr = gr @ dtf                                        # dC_r/dC_x
-    inner = s.tg[:, None] * dtf + s.tf[:, None] * (dtg @ dcr)
+    dcr = gr * s.tdf[None, :]                             # dC_r/dC_x (circulant times diag + column)
+    dcr[:, 0] += gr @ s.vf
+    dcg = s.tdg[:, None] * dcr                            # dC_g/dC_x (diag + column in C_r)
+    dcg += np.outer(s.vg, dcr[0])
+    inner = s.tg[:, None] * dtf + s.tf[:, None] * dcg
     assert inner.shape == (n, n)
-    return gh @ inner
+    return np.fft.irfft(s.hat_h[:, None] * np.fft.rfft(inner, axis=0), n, axis=0)
 
 
 def _newton(k: _Kernel, grid: _Grid, cx, *, g2=None, variance=None, tol=1e-11, max_iter=30):
@@ -465,25 +471,48 @@ def solve_at_variance(params: ModelParams, delta_x: float, *, guess=None, n: int
     return math.sqrt(g2), res, s.cx
 
 
-def variance_branch(params: ModelParams, deltas, *, n: int = 1024, tau_max=None, with_lambda=False):
-    """g_h(D_x) along the chaotic branch for increasing or decreasing variances (continuation).
+def _extend(cx: np.ndarray, grid: _Grid, tau_tail: float, n_new: int) -> tuple[np.ndarray, _Grid]:
+    """C_x on a longer periodic grid with the same step: the old half, then its exponential tail."""
+    new = _Grid(n_new, n_new * grid.dtau / 2)
+    half = cx[:grid.n // 2 + 1]
+    t = new.tau[:n_new // 2 + 1]
+    tail = half[grid.n // 4] * np.exp(-(t - grid.tau[grid.n // 4]) / tau_tail)
+    h = np.where(t <= grid.tau[grid.n // 4], np.interp(t, grid.tau[:grid.n // 2 + 1], half), tail)
+    return np.concatenate([h, h[-2:0:-1]]), new
 
-    Returns a list of (delta_x, g_h, result); points where Newton fails end the list.
+
+def variance_branch(params: ModelParams, deltas, *, n: int = 256, tau_max=None, with_lambda=False,
+                    tail_tol: float = 1e-9, n_max: int = 1024):
+    """g_h(D_x) along the chaotic branch for a sequence of variances (continuation).
+
+    Returns a list of (delta_x, g_h, result, C_x, grid); the list ends where Newton fails or
+    where C_h no longer decays within the largest grid (n_max points at the starting step: the
+    tail time 1 / k grows as the branch approaches a continuous onset). The grid is doubled
+    (same step, twice the period) whenever C_h at the half period exceeds ``tail_tol`` C_h(0).
     """
+    k = _Kernel(params)
+    grid = _default_grid(k, tau_max, n)
     out, guess = [], None
     for d in deltas:
-        try:
-            g, res, cx = solve_at_variance(params, float(d), guess=guess, n=n, tau_max=tau_max,
-                                           with_lambda=with_lambda)
-        except ConvergenceError:
-            break
-        out.append((float(d), g, res))
+        while True:
+            try:
+                g, res, cx = solve_at_variance(params, float(d), guess=guess, n=grid.n, tau_max=grid.tau_max,
+                                               with_lambda=with_lambda)
+            except ConvergenceError:
+                return out
+            if res.tolerances["tail"] <= tail_tol:
+                break
+            if 2 * grid.n > n_max:
+                return out
+            guess, grid = _extend(cx, grid, res.tau_tail, 2 * grid.n)
+        out.append((float(d), g, res, cx, grid))
         guess = cx
     return out
 
 
-def solve_dmft_output_gate(params: ModelParams, *, n: int = 1024, tau_max=None, tol: float = 1e-11,
-                           with_lambda: bool = True) -> OutputGateDMFTResult:
+def solve_dmft_output_gate(params: ModelParams, *, n: int = 512, tau_max=None, tol: float = 1e-11,
+                           with_lambda: bool = True, tail_tol: float = 1e-9,
+                           n_max: int = 4096) -> OutputGateDMFTResult:
     """Stationary chaotic DMFT at the g_h of ``params`` (alpha_z = 0, any alpha_r, beta_r, tau_r).
 
     Parameters
@@ -491,62 +520,81 @@ def solve_dmft_output_gate(params: ModelParams, *, n: int = 1024, tau_max=None, 
     params : ModelParams
         Gated, alpha_z = 0, beta_h = 0, zero inputs.
     n : int
-        Points of the periodic lag grid (period 2 tau_max).
+        Points of the starting periodic lag grid (period 2 tau_max).
     tau_max : float, optional
-        Half period (default 60 / s_z); C_h must have decayed there (``tolerances["tail"]``).
+        Starting half period (default 60 / s_z). The grid is extended (same step, doubled period)
+        until C_h at the half period is below ``tail_tol`` C_h(0), up to ``n_max`` points.
 
     Notes
     -----
-    Newton (module docstring) from the constant-gate solution (alpha_r = 0) when it exists at
-    this g_h, else by continuation along the branch parametrised by its variance (from a large
-    variance down until g_h(D) crosses the requested gain; the upper, large-variance solution
-    is returned). The power spectrum of C_h must be >= 0 (else ConvergenceError).
+    Newton at fixed g_h (module docstring), started from the constant-gate shape with the same
+    effective gain g_h s_r (exact for alpha_r = 0) and, if that fails, from a continuation along
+    the branch parametrised by its variance (from large variance down until g_h(D) crosses the
+    requested gain: the upper, large-variance solution). The power spectrum of C_h must be >= 0
+    (else ConvergenceError); lambda_max from the two-replica operator on the final grid and on a
+    grid with half the step (``tolerances["lambda_grid"]``).
 
     Raises
     ------
     NoChaoticSolution
-        if g_h is below the onset (no chaotic solution on the branch).
+        if no chaotic solution is found at this g_h (below the onset).
+    ConvergenceError
+        if C_h has not decayed within ``n_max`` points or the solution is unphysical.
     """
     k = _Kernel(params)
     grid = _default_grid(k, tau_max, n)
     g2 = params.g_h ** 2
-    cx, hist = None, None
+    s = hist = None
     for attempt in _starts(params, k, grid):
         try:
-            s, g2_, hist = _newton(k, grid, attempt, g2=g2, tol=tol)
-            cx = s.cx
+            s, _, hist = _newton(k, grid, attempt, g2=g2, tol=tol)
             break
         except ConvergenceError:
             continue
-    if cx is None:
+    if s is None:
         raise NoChaoticSolution(f"no chaotic output-gate DMFT solution found at g_h = {params.g_h:g}")
+    while True:
+        res = _result(k, grid, s, g2, hist, with_lambda=False)
+        if res.tolerances["tail"] <= tail_tol:
+            break
+        if 2 * grid.n > n_max:
+            raise ConvergenceError(f"C_h has not decayed within {grid.n} lag points "
+                                   f"(C_h(tau_max) / C_h(0) = {res.tolerances['tail']:.3g})",
+                                   residuals=hist)
+        cx, grid = _extend(s.cx, grid, res.tau_tail, 2 * grid.n)
+        s, _, hist = _newton(k, grid, cx, g2=g2, tol=tol)
     return _result(k, grid, s, g2, hist, with_lambda=with_lambda)
 
 
 def _starts(params, k, grid):
-    """Initial guesses for the fixed-g Newton: a continuation along the variance branch."""
+    """Initial guesses for the fixed-g Newton: the constant-gate shape at gain g_h s_r, then a
+    continuation along the variance branch."""
+    from .dmft import energy_condition
+
+    s_r = float(k.fn(0.0, 0.0, **k.kw)[3])
+    g_eff = params.g_h * s_r
+    if g_eff > 1.0 + 1e-3:
+        yield _guess(k, grid, g_eff ** 2 * energy_condition(ModelParams.additive(g_eff))[0] / s_r ** 2)
     g_target = params.g_h
-    d = max(4.0, 2.0 * g_target ** 2)
-    guess = None
-    prev = None
-    for _ in range(60):
+    d, guess, prev, above0 = 1.0, None, None, None
+    for _ in range(30):
         try:
             g, res, cx = solve_at_variance(params, d, guess=guess, n=grid.n, tau_max=grid.tau_max,
                                            with_lambda=False)
         except ConvergenceError:
             return
-        if g <= g_target:
-            # interpolate between the last two branch points and hand Newton the nearer one
-            if prev is not None:
-                (dp, gp, cxp) = prev
+        if above0 is None:                  # walk down the branch if g_h(D) is too large, else up
+            above0 = g > g_target
+        if (g > g_target) != above0:
+            if prev is not None:            # interpolate between the two points around the crossing
+                gp, cxp = prev
                 w = (g_target - g) / (gp - g) if gp != g else 0.0
                 yield (1 - w) * cx + w * cxp
             yield cx
             return
-        prev = (d, g, cx)
-        guess = cx
-        d *= 0.8
-        if d < 1e-4:
+        prev, guess = (g, cx), cx
+        d *= 0.7 if above0 else 1 / 0.7
+        if d < 1e-4 or d > 1e3:
             return
 
 
@@ -574,69 +622,66 @@ class ChaosOnset:
     branch: list = field(default_factory=list, repr=False)
 
 
-def chaos_onset(params: ModelParams, *, n: int = 1024, d_max: float = 8.0, d_min: float = 0.02,
-                n_scan: int = 24, xtol: float = 1e-4) -> ChaosOnset:
+def chaos_onset(params: ModelParams, *, n: int = 256, tau_max=None, d_max: float = 1.0, d_min: float = 1e-3,
+                n_scan: int = 16, xtol: float = 1e-3) -> ChaosOnset:
     """Locate the fold of the chaotic branch in g_h (alpha_z = 0, any alpha_r, beta_r, tau_r).
 
     Notes
     -----
     The branch is parametrised by its variance D_x = g_h^2 C_h(0) (Newton with g_h^2 unknown,
-    :func:`solve_at_variance`), continued from D_x = ``d_max`` down to ``d_min`` on a geometric
-    grid; g_chaos = min_D g_h(D). An interior minimum is a fold (saddle-node of the DMFT): it
-    is refined by golden-section search in log D_x to ``xtol`` (relative), and
-    ``discontinuous`` = (lambda_max > 0 there). If g_h(D) still decreases at ``d_min`` the
-    branch reaches D -> 0: continuous onset at g_h s_r = 1 (small-amplitude limit: C_r -> 0,
-    C_g -> s_r^2), reported as g_chaos = 1 / s_r, discontinuous = False.
+    :func:`solve_at_variance`), continued (:func:`variance_branch`, lag grid extended while C_h
+    has not decayed) from D_x = ``d_max`` down to ``d_min`` on ``n_scan`` geometric steps;
+    g_chaos = min_D g_h(D). An interior minimum is a fold (saddle-node of the DMFT): it is
+    refined by Brent's bounded minimisation in log D_x to ``xtol`` (g_h is quadratic there:
+    error ~ xtol^2), and ``discontinuous`` = (lambda_max > 0 there). If g_h(D) still decreases
+    at the smallest D reached and its quadratic extrapolation to D = 0 is 1 / s_r (within 1% of
+    the remaining gap + 1e-3 relative), the branch ends at D -> 0: continuous onset at
+    g_h s_r = 1 (small amplitude: C_r -> 0, C_g -> s_r^2), g_chaos = 1 / s_r, discontinuous =
+    False. A fold at D_x below the smallest variance reached is not resolved (its g_h differs
+    from 1 / s_r by less than the extrapolation test); otherwise ConvergenceError.
     """
     k = _Kernel(params)
     s_r = float(k.fn(0.0, 0.0, **k.kw)[3])
     ds = np.geomspace(d_max, d_min, n_scan)
-    branch = variance_branch(params, ds, n=n)
+    branch = variance_branch(params, ds, n=n, tau_max=tau_max)
     if len(branch) < 3:
         raise ConvergenceError("chaotic branch: continuation failed near its start",
                                residuals=[b[1] for b in branch])
     gs = np.array([b[1] for b in branch])
     i = int(np.argmin(gs))
+    if i == 0:
+        raise ConvergenceError("chaotic branch: g_h(D) increases toward small D from d_max (raise d_max)",
+                               residuals=list(gs))
     if i == len(branch) - 1:
-        if len(branch) < len(ds):
-            raise ConvergenceError("chaotic branch: continuation stopped before the minimum of g_h(D)",
-                                   residuals=list(gs))
+        # g_h(D) decreases down to the last point reached: continuous onset if it extrapolates
+        # to 1 / s_r (quadratic fit in D through the last three points)
+        d3 = np.array([b_[0] for b_ in branch[-3:]])
+        g0 = float(np.polyval(np.polyfit(d3, gs[-3:], 2), 0.0))
+        if abs(g0 - 1.0 / s_r) > 0.01 * (gs[-1] - 1.0 / s_r) + 1e-3 * (1.0 / s_r):
+            raise ConvergenceError(
+                f"chaotic branch: g_h(D) still decreasing at D_x = {branch[-1][0]:.3g} (g_h = {gs[-1]:.6g}) "
+                f"and extrapolating to {g0:.6g}, not 1 / s_r = {1 / s_r:.6g}: onset not located",
+                residuals=list(gs))
         return ChaosOnset(1.0 / s_r, False, 0.0, 0.0, branch)
     # golden section in log D between the neighbours of the grid minimum
-    lo, hi = math.log(branch[i + 1][0]), math.log(branch[i - 1][0]) if i > 0 else math.log(branch[i][0])
+    lo, hi = math.log(branch[i + 1][0]), math.log(branch[i - 1][0])
     cache = {}
-    grid = _default_grid(k, None, n)
 
     def g_of(logd):
         if logd not in cache:
             d = math.exp(logd)
             j = int(np.argmin([abs(math.log(b[0]) - logd) for b in branch]))
-            g, res, cx = solve_at_variance(params, d, guess=_branch_guess(branch[j], d, grid), n=n,
-                                           with_lambda=False)
-            cache[logd] = (g, res, cx)
+            bj = branch[j]
+            g, res, cx = solve_at_variance(params, d, guess=bj[3] * (d / bj[3][0]), n=bj[4].n,
+                                           tau_max=bj[4].tau_max, with_lambda=False)
+            cache[logd] = (g, res, cx, bj[4])
         return cache[logd][0]
 
-    invphi = (math.sqrt(5) - 1) / 2
-    a, b = lo, hi
-    c, d = b - invphi * (b - a), a + invphi * (b - a)
-    while b - a > xtol:
-        if g_of(c) < g_of(d):
-            b = d
-        else:
-            a = c
-        c, d = b - invphi * (b - a), a + invphi * (b - a)
-    logd = 0.5 * (a + b)
+    import scipy.optimize
+
+    opt = scipy.optimize.minimize_scalar(g_of, bounds=(lo, hi), method="bounded", options={"xatol": xtol})
+    logd = float(opt.x)
     g_fold = g_of(logd)
-    _, res, _ = solve_at_variance(params, math.exp(logd), guess=cache[logd][2], n=n, with_lambda=True)
+    _, res, _ = solve_at_variance(params, math.exp(logd), guess=cache[logd][2], n=cache[logd][3].n,
+                                  tau_max=cache[logd][3].tau_max, with_lambda=True)
     return ChaosOnset(g_fold, bool(res.lambda_max > 0), res.delta_h, res.lambda_max, branch)
-
-
-def _branch_guess(point, d, grid):
-    """C_x guess on ``grid`` from a branch point's C_h (tau >= 0 half), rescaled to variance d."""
-    res = point[2]
-    g = point[1]
-    half = res.c_h * g ** 2
-    full = np.concatenate([half, half[-2:0:-1]])
-    if full.size != grid.n:
-        raise ValueError("branch point on another grid")
-    return full * (d / full[0])

@@ -89,13 +89,14 @@ def two_point_on_grid(funcs, c0: float, c, *, tol: float = 1e-12, points_per_sd:
     computed with one evaluation of ``funcs`` on a uniform grid u_j = j du: with s^2 = c0 - |c|,
     a^2 = |c|, the conditional average A(u) = E a_k(u + s xi) is a discrete Gaussian convolution
     (FFT) on the grid, and <a a> = int du N(u; a^2) A(u) A(sign(c) u) a trapezoid on the same grid
-    (Gauss-Hermite on a spline of A when a < 3 du, where A is smooth on the scale s ~ sqrt(c0)).
+    (when a < 3 du, A is smooth on the scale s ~ sqrt(c0): Gauss-Hermite in z, A(a z) by a
+    trapezoid in xi at step du / s).
     The convolution multiplies the DFT of the sampled a_k by exp(-s^2 omega^2 / 2).
     du = min(sqrt(c0) / points_per_sd, min s / 3) keeps the sampled Gaussians resolved (trapezoid
     error ~ exp(-2 pi^2 (s / du)^2)). The 2D trapezoid of the reference costs (nodes)^2 per
     covariance and needs ~1000 nodes for steep gates (alpha_r^2 C_r(0) ~ 100); this costs one FFT.
     """
-    import scipy.interpolate
+    import scipy.fft
 
     from .gaussian import half_width
 
@@ -107,10 +108,10 @@ def two_point_on_grid(funcs, c0: float, c, *, tol: float = 1e-12, points_per_sd:
     du = sd / points_per_sd
     if pos.size:
         du = min(du, float(pos.min()) / 3.0)
-    J = int(math.ceil(2 * L * sd / du))
-    u = (np.arange(2 * J + 1) - J) * du
+    m = scipy.fft.next_fast_len(2 * int(math.ceil(2 * L * sd / du)) + 1, real=True)
+    u = (np.arange(m) - 0.5 * (m - 1)) * du              # symmetric about 0 (for sign(c) < 0)
     vals = np.array([np.broadcast_to(np.asarray(v, float), u.shape) for v in funcs(u)])
-    spec = np.fft.rfft(vals, axis=1)
+    spec = scipy.fft.rfft(vals, axis=1)
     omega2 = (2 * np.pi * np.fft.rfftfreq(u.size, d=du)) ** 2
     gh_z, gh_w = np.polynomial.hermite_e.hermegauss(80)
     gh_w = gh_w / gh_w.sum()
@@ -120,7 +121,7 @@ def two_point_on_grid(funcs, c0: float, c, *, tol: float = 1e-12, points_per_sd:
         if s > 0:
             # circular convolution with the sampled Gaussian, whose DFT is exp(-s^2 omega^2 / 2) up to
             # aliasing ~ exp(-2 pi^2 (s / du)^2); the wrap-around only reaches |u| > 2 L sd - L s >= L sd
-            A = np.fft.irfft(spec * np.exp(-0.5 * s * s * omega2), u.size, axis=1)
+            A = scipy.fft.irfft(spec * np.exp(-0.5 * s * s * omega2), u.size, axis=1)
         else:
             A = vals
         if a >= 3 * du:
@@ -130,10 +131,12 @@ def two_point_on_grid(funcs, c0: float, c, *, tol: float = 1e-12, points_per_sd:
             Ak = A[:, keep]
             Ay = Ak if cc >= 0 else Ak[:, ::-1]
             out[:, i] = (Ak * Ay) @ wz
-        else:
-            keep = np.abs(u) <= L * sd
-            spl = scipy.interpolate.CubicSpline(u[keep], A[:, keep], axis=1)
-            Az = spl(a * gh_z)
+        else:   # a tiny: A is smooth on the scale s ~ sd; A(a z_k) at Gauss-Hermite z_k directly
+            xi = np.arange(-math.ceil(L * s / du), math.ceil(L * s / du) + 1) * (du / s)
+            wx = np.exp(-0.5 * xi * xi)
+            wx /= wx.sum()
+            x = a * gh_z[:, None] + s * xi[None, :]
+            Az = np.array([np.broadcast_to(np.asarray(v, float), x.shape) @ wx for v in funcs(x)])
             Ay = Az if cc >= 0 else Az[:, ::-1]
             out[:, i] = (Az * Ay) @ gh_w
     return out
@@ -623,7 +626,7 @@ class ChaosOnset:
 
 
 def chaos_onset(params: ModelParams, *, n: int = 256, tau_max=None, d_max: float = 1.0, d_min: float = 1e-3,
-                n_scan: int = 16, xtol: float = 1e-3) -> ChaosOnset:
+                n_scan: int = 16, xtol: float = 1e-3, tail_tol: float = 1e-6, n_max: int = 2048) -> ChaosOnset:
     """Locate the fold of the chaotic branch in g_h (alpha_z = 0, any alpha_r, beta_r, tau_r).
 
     Notes
@@ -634,8 +637,10 @@ def chaos_onset(params: ModelParams, *, n: int = 256, tau_max=None, d_max: float
     g_chaos = min_D g_h(D). An interior minimum is a fold (saddle-node of the DMFT): it is
     refined by Brent's bounded minimisation in log D_x to ``xtol`` (g_h is quadratic there:
     error ~ xtol^2), and ``discontinuous`` = (lambda_max > 0 there). If g_h(D) still decreases
-    at the smallest D reached and its quadratic extrapolation to D = 0 is 1 / s_r (within 1% of
-    the remaining gap + 1e-3 relative), the branch ends at D -> 0: continuous onset at
+    at the smallest D reached (C_h decays within ``n_max`` lag points to ``tail_tol``) and its
+    quadratic extrapolation to D = 0 through the last three points is 1 / s_r (within 3 times its
+    difference from the linear extrapolation through the last two, or 1e-3 relative), the branch
+    ends at D -> 0: continuous onset at
     g_h s_r = 1 (small amplitude: C_r -> 0, C_g -> s_r^2), g_chaos = 1 / s_r, discontinuous =
     False. A fold at D_x below the smallest variance reached is not resolved (its g_h differs
     from 1 / s_r by less than the extrapolation test); otherwise ConvergenceError.
@@ -643,7 +648,7 @@ def chaos_onset(params: ModelParams, *, n: int = 256, tau_max=None, d_max: float
     k = _Kernel(params)
     s_r = float(k.fn(0.0, 0.0, **k.kw)[3])
     ds = np.geomspace(d_max, d_min, n_scan)
-    branch = variance_branch(params, ds, n=n, tau_max=tau_max)
+    branch = variance_branch(params, ds, n=n, tau_max=tau_max, tail_tol=tail_tol, n_max=n_max)
     if len(branch) < 3:
         raise ConvergenceError("chaotic branch: continuation failed near its start",
                                residuals=[b[1] for b in branch])
@@ -657,7 +662,8 @@ def chaos_onset(params: ModelParams, *, n: int = 256, tau_max=None, d_max: float
         # to 1 / s_r (quadratic fit in D through the last three points)
         d3 = np.array([b_[0] for b_ in branch[-3:]])
         g0 = float(np.polyval(np.polyfit(d3, gs[-3:], 2), 0.0))
-        if abs(g0 - 1.0 / s_r) > 0.01 * (gs[-1] - 1.0 / s_r) + 1e-3 * (1.0 / s_r):
+        g_lin = float(np.polyval(np.polyfit(d3[1:], gs[-2:], 1), 0.0))
+        if abs(g0 - 1.0 / s_r) > max(3.0 * abs(g0 - g_lin), 1e-3 / s_r):
             raise ConvergenceError(
                 f"chaotic branch: g_h(D) still decreasing at D_x = {branch[-1][0]:.3g} (g_h = {gs[-1]:.6g}) "
                 f"and extrapolating to {g0:.6g}, not 1 / s_r = {1 / s_r:.6g}: onset not located",

@@ -31,6 +31,7 @@ from scipy.optimize import brentq
 
 from ._generated import kwargs_for, load
 from .dmft import chaos_onset_gain
+from .errors import ConvergenceError
 from .gates import sigmoid
 from .gaussian import independent_average
 from .params import ModelParams
@@ -202,17 +203,23 @@ def transitions(params: ModelParams) -> Transitions:
 
 
 @functools.lru_cache(maxsize=256)
-def _output_gate_onset(alpha_r: float, beta_r: float, beta_z: float, tau_r: float) -> tuple[float, bool]:
+def _output_gate_onset(alpha_r: float, beta_r: float, beta_z: float, tau_r: float):
     from .dmft_output_gate import chaos_onset
 
     p = ModelParams.gated(1.0, alpha_r=alpha_r, beta_r=beta_r, beta_z=beta_z, tau_r=tau_r)
-    on = chaos_onset(p, n=ONSET_GRID[0], tau_max=ONSET_GRID[1] / float(sigmoid(np.zeros(1), 0.0, beta_z)[0]))
-    return float(on.g_chaos), bool(on.discontinuous)
+    return chaos_onset(p, n=ONSET_GRID[0], tau_max=ONSET_GRID[1] / float(sigmoid(np.zeros(1), 0.0, beta_z)[0]))
+
+
+def output_gate_onset(params: ModelParams):
+    """theory.dmft_output_gate.chaos_onset for the gates of ``params`` (alpha_z = 0) on the
+    ONSET_GRID, cached per (alpha_r, beta_r, beta_z, tau_r)."""
+    return _output_gate_onset(float(params.alpha_r), float(params.beta_r), float(params.beta_z),
+                              float(params.tau_r))
 
 
 #: Lag grid (points, half period in units of 1/s_z) of the onset search: g_chaos changes by < 1e-4
 #: against (512, 60) at alpha_r = 20 (tests/test_dmft_output_gate.py).
-ONSET_GRID = (256, 30.0)
+ONSET_GRID = (256, 30.0)  # half period 60 at s_z = 1/2: step 0.47
 
 
 def chaos_onset_line(params: ModelParams) -> tuple[float | None, bool | None]:
@@ -250,10 +257,13 @@ def chaos_onset_line(params: ModelParams) -> tuple[float | None, bool | None]:
         return 1.0 / g_eff, False
     if params.alpha_z != 0:
         return None, None
-    return _output_gate_onset(float(params.alpha_r), float(params.beta_r), float(params.beta_z),
-                              float(params.tau_r))
+    try:
+        on = output_gate_onset(params)
+    except ConvergenceError:   # branch not followed to its fold or to D -> 0 (documented above)
+        return None, None
+    return float(on.g_chaos), bool(on.discontinuous)
 
 
 __all__ = ["Transitions", "transitions", "g_instability", "g_topological", "F0_quiescent",
            "zero_is_fixed_point", "critical_output_gate_input", "quiescent_disk", "quiescent_rate",
-           "chaos_onset_line"]
+           "chaos_onset_line", "output_gate_onset"]

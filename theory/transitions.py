@@ -189,8 +189,12 @@ def g_topological(params: ModelParams, *, xtol: float = 1e-9, n_grid: int = 48,
     return g_inst, False, 0.0
 
 
-def transitions(params: ModelParams) -> Transitions:
+def transitions(params: ModelParams, *, dmft_onset: bool = True) -> Transitions:
     """The transition lines for the gate parameters of ``params`` (its g_h is ignored).
+
+    ``dmft_onset=False`` skips the output-gate DMFT onset (alpha_z = 0, alpha_r > 0: 10-30 s per
+    gate setting, cached), leaving g_chaos and discontinuous None there; the closed-form cases are
+    always filled.
 
     Notes
     -----
@@ -198,7 +202,9 @@ def transitions(params: ModelParams) -> Transitions:
     """
     g_inst = g_instability(params)
     g_top, sn, d_top = g_topological(params) if g_inst is not None else (None, None, None)
-    g_chaos, discontinuous = chaos_onset_line(params) if g_inst is not None else (None, None)
+    g_chaos, discontinuous = None, None
+    if g_inst is not None and (dmft_onset or not (params.is_gated and params.alpha_z == 0 and params.alpha_r > 0)):
+        g_chaos, discontinuous = chaos_onset_line(params)
     return Transitions(g_inst, g_top, g_chaos, discontinuous, sn, d_top)
 
 

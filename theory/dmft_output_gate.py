@@ -532,8 +532,9 @@ def solve_dmft_output_gate(params: ModelParams, *, n: int = 512, tau_max=None, t
     -----
     Newton at fixed g_h (module docstring), started from the constant-gate shape with the same
     effective gain g_h s_r (exact for alpha_r = 0) and, if that fails, from a continuation along
-    the branch parametrised by its variance (from large variance down until g_h(D) crosses the
-    requested gain: the upper, large-variance solution). The power spectrum of C_h must be >= 0
+    the branch parametrised by its variance (from D_x = 1 down, or up, until g_h(D) crosses the
+    requested gain: the upper, large-variance solution; walking down past the fold, where g_h(D)
+    turns up again, without crossing means g_h is below the onset). The power spectrum of C_h must be >= 0
     (else ConvergenceError); lambda_max from the two-replica operator on the final grid and on a
     grid with half the step (``tolerances["lambda_grid"]``).
 
@@ -588,6 +589,8 @@ def _starts(params, k, grid):
             return
         if above0 is None:                  # walk down the branch if g_h(D) is too large, else up
             above0 = g > g_target
+        if above0 and prev is not None and g > prev[0]:
+            return                          # past the fold (minimum of g_h(D)) without reaching g_target
         if (g > g_target) != above0:
             if prev is not None:            # interpolate between the two points around the crossing
                 gp, cxp = prev

@@ -599,7 +599,7 @@ def _starts(params, k, grid):
             yield cx
             return
         prev, guess = (g, cx), cx
-        d *= 0.7 if above0 else 1 / 0.7
+        d *= 0.5 if above0 else 2.0
         if d < 1e-4 or d > 1e3:
             return
 

@@ -44,8 +44,8 @@ from .dmft import NoChaoticSolution, check_stationary_state
 from .errors import ConvergenceError
 from .params import ModelParams
 
-__all__ = ["OutputGateDMFTResult", "solve_dmft_output_gate", "solve_at_variance", "lambda_max_two_replica",
-           "chaos_onset", "ChaosOnset", "variance_branch"]
+__all__ = ["OutputGateDMFTResult", "solve_dmft_output_gate", "solve_at_variance", "chaos_onset",
+           "ChaosOnset", "variance_branch", "two_point_on_grid"]
 
 
 def _check(params: ModelParams) -> None:
@@ -417,13 +417,6 @@ def _fft_refine(c, n_new):
     if c.size % 2 == 0:
         out[spec.size - 1] *= 0.5
     return np.fft.irfft(out, n_new) * (n_new / c.size)
-
-
-def lambda_max_two_replica(result: OutputGateDMFTResult, *, n: int | None = None) -> float:
-    """lambda_max of a solved state (re-solved on its grid; see the module docstring)."""
-    p = result.params
-    sol = solve_dmft_output_gate(p, n=n or 2 * (result.tau.size - 1), tau_max=float(result.tau[-1]))
-    return sol.lambda_max
 
 
 # ---- solvers ---------------------------------------------------------------------------------

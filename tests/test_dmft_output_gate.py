@@ -98,8 +98,10 @@ def test_onset_is_a_fold_with_positive_lambda_for_a_strong_gate():
 
 
 def test_onset_continuous_for_a_weak_gate():
-    p = ModelParams.gated(1.0, alpha_r=1.0)
-    on = og.chaos_onset(p, n=256, tau_max=60.0)
+    from theory.transitions import output_gate_onset
+
+    # alpha_r = 2 (cached: the same computation as the phase-diagram tests at alpha_r = 2)
+    on = output_gate_onset(ModelParams.gated(1.0, alpha_r=2.0))
     assert on.discontinuous is False and on.g_chaos == pytest.approx(2.0, rel=1e-12)
     gs = [b[1] for b in on.branch]
     assert all(a > b for a, b in zip(gs, gs[1:]))   # g_h(D) decreases toward D -> 0

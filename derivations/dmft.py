@@ -143,7 +143,73 @@ def derive(model: UnitModel) -> Section:
                 gaussian.append(str(x))
     sec.data["GAUSSIAN_STATE"] = tuple(gaussian)
     _energy_condition(model, sec)
+    _output_gate_lag(model, sec)
     return sec
+
+
+def _output_gate_lag(model: UnitModel, sec: Section) -> None:
+    """Constant update gate, fluctuating output gate: h and r Gaussian, two coupled lag equations.
+
+    With the update gate at its constant value s_z, dh/dt = -gamma_h h + c_h eta_h is a linear
+    filter, and the field of h factorises as C_eta_h = C_{f}(C_h) C_{g}(C_x) with f a function of h
+    and g a gate of a Gaussian (linear-filter) variable x driven by the field eta_x, with
+    C_eta_x = C_f. Then
+
+        -C_h'' + gamma_h^2 C_h = c_h^2 C_g(C_x) C_f(C_h),   -C_x'' + gamma_x^2 C_x = c_x^2 C_f(C_h).
+
+    The kernel gives f, g and their first two derivatives (Price's theorem: dC_f/dC = C_{f'},
+    dC_f/dC_0 at fixed C = <f'' f>) and the four lag coefficients.
+    """
+    h = model.state[0]
+    update = [model.update_gate] if model.update_gate is not None else []
+    if not update:
+        return
+    lin_h = linear_filter(model, h, constant_gates(model, model.drift[0], update))
+    if lin_h is None or len(lin_h[1]) != 1:
+        return
+    gamma_h, cs, _ = lin_h
+    (eta, c_h), = cs.items()
+    channel = next(ch for ch in model.channels if ch.field == eta)
+    groups = independent_factors(model, channel.sends)
+    if len(groups) != 2 or any(len(xs) != 1 for xs, _ in groups) or groups[0][0] != (h,):
+        return
+    f = groups[0][1]
+    (x,), g = groups[1]
+    ix = model.state.index(x)
+    lin_x = linear_filter(model, x, model.drift[ix])
+    if lin_x is None or len(lin_x[1]) != 1:
+        return
+    gamma_x, cx, _ = lin_x
+    (eta_x, c_x), = cx.items()
+    ch_x = next(ch for ch in model.channels if ch.field == eta_x)
+    gx = independent_factors(model, ch_x.sends)
+    if len(gx) != 1 or gx[0][0] != (h,) or sp.simplify(gx[0][1] - f) != 0:
+        return
+    gate_values = {sp.Symbol("s_" + nl.function.__name__.split("_")[-1], positive=True): model.constant_gate(nl)
+                   for nl in model.gates if nl.function in update}
+    Ch, Cx = _corr(str(h)), _corr(str(x))
+    sec.equations.append(Equation(
+        f"lag {h} (output gate)", -sp.Derivative(Ch, tau, 2) + gamma_h**2 * Ch,
+        c_h**2 * _corr(show(g)) * _corr(show(f)),
+        note=f"constant update gate, fluctuating output gate: {h} and {x} Gaussian; "
+        f"$C_{{{show(g)}}}$ at variance $C_{{{x}}}(0)$, covariance $C_{{{x}}}(\\tau)$",
+    ))
+    sec.equations.append(Equation(
+        f"lag {x} (output gate)", -sp.Derivative(Cx, tau, 2) + gamma_x**2 * Cx, c_x**2 * _corr(show(f)),
+        note=f"{x} is a linear filter of $\\eta_{{{ch_x.name}}}$",
+    ))
+    sec.kernels.append(Kernel(
+        "output_gate_lag_terms",
+        "Constant update gate, fluctuating output gate: the activation f(h) and the gate g(x) with "
+        "their first two derivatives, and the coefficients of -C_h'' + gamma2_h C_h = c2_h C_g C_f, "
+        "-C_x'' + gamma2_x C_x = c2_x C_f.",
+        (h, x),
+        (("f", f), ("df", sp.diff(f, h)), ("d2f", sp.diff(f, h, 2)),
+         ("g", g), ("dg", sp.diff(g, x)), ("d2g", sp.diff(g, x, 2)),
+         ("gamma2_h", sp.sympify(gamma_h**2).subs(gate_values)), ("c2_h", sp.sympify(c_h**2).subs(gate_values)),
+         ("gamma2_x", sp.sympify(gamma_x**2)), ("c2_x", sp.sympify(c_x**2))),
+    ))
+    sec.data["OUTPUT_GATE_LAG"] = (str(h), str(x))
 
 
 def _energy_condition(model: UnitModel, sec: Section) -> None:

@@ -83,4 +83,56 @@ def derive(model: UnitModel) -> Section:
             (E0,), (("lambda_max", lam_sol_code), ("potential_weight", weight_code), ("gamma", gamma_code)),
         ))
         sec.data["LYAPUNOV_POTENTIAL_FUNCTION"] = str(f)
+    _two_replica_output_gate(model, sec)
     return sec
+
+
+def two_replica_operator(gamma, lam, psi, t, s):
+    """(d/dt + gamma)(d/ds + gamma) applied to exp(lam (t + s)) psi(t - s), divided by the exponential."""
+    expr = sp.exp(lam * (t + s)) * psi(t - s)
+    out = sp.diff(expr, t, s) + gamma * (sp.diff(expr, t) + sp.diff(expr, s)) + gamma**2 * expr
+    return sp.simplify(out / sp.exp(lam * (t + s)))
+
+
+def _two_replica_output_gate(model: UnitModel, sec: Section) -> None:
+    """Linearised two-replica DMFT for a constant update gate and a fluctuating output gate.
+
+    Two replicas a, b of the single site with the same fields up to a small decorrelation:
+    (d_t + gamma_h)(d_s + gamma_h) C_h^ab(t, s) = c2_h C_g^ab C_f^ab and
+    (d_t + gamma_x)(d_s + gamma_x) C_x^ab = c2_x C_f^ab (lag equations of ``dmft``, valid
+    at t != s for the replica covariances). Perturbing C^ab = C(t - s) - delta C with the
+    equal-time variances fixed, Price's theorem gives delta C_f = C_{f'} delta C_h,
+    delta C_g = C_{g'} delta C_x; with delta C = exp(2 lambda T) psi(tau), T = (t + s)/2,
+    tau = t - s, the operator becomes (lambda + gamma)^2 - d^2/dtau^2 (checked symbolically).
+    """
+    if "OUTPUT_GATE_LAG" not in _dmft_data(model):
+        return
+    gh2, c2h, gx2, c2x = sp.symbols("gamma_h^2 c_h^2 gamma_x^2 c_x^2", positive=True)
+    lam = sp.Symbol("lambda", real=True)
+    t, s, tt = sp.symbols("t s tau", real=True)
+    psi = sp.Function("psi")
+    for gamma in (sp.sqrt(gh2), sp.sqrt(gx2)):
+        got = two_replica_operator(gamma, lam, psi, t, s)
+        want = ((lam + gamma) ** 2 * psi(t - s) - sp.diff(psi(t - s), t, 2))
+        if sp.simplify(got - want) != 0:
+            raise AssertionError(f"two-replica operator: {got} != {want}")
+    h_name, x_name = _dmft_data(model)["OUTPUT_GATE_LAG"]
+    ph, px = sp.Function(f"psi_{h_name}")(tt), sp.Function(f"psi_{x_name}")(tt)
+    Cf, Cdf = sp.Function("C_f")(tt), sp.Function("C_{f'}")(tt)
+    Cg, Cdg = sp.Function("C_g")(tt), sp.Function("C_{g'}")(tt)
+    sec.equations.append(Equation(
+        f"two-replica {h_name} (output gate)",
+        (lam + sp.sqrt(gh2)) ** 2 * ph - sp.Derivative(ph, tt, 2),
+        c2h * (Cg * Cdf * ph + Cf * Cdg * px),
+        note="linearised two-replica DMFT, $\\delta C = e^{2\\lambda T}\\psi(\\tau)$; lambda_max = "
+        "largest lambda with a bounded solution; f, g, coefficients from `output_gate_lag_terms`",
+    ))
+    sec.equations.append(Equation(
+        f"two-replica {x_name} (output gate)",
+        (lam + sp.sqrt(gx2)) ** 2 * px - sp.Derivative(px, tt, 2), c2x * Cdf * ph,
+    ))
+
+
+def _dmft_data(model: UnitModel) -> dict:
+    from . import dmft
+    return dmft.derive(model).data

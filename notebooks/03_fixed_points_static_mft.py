@@ -60,7 +60,7 @@ curves, lines = {}, {}
 for label, a in cases.items():
     base = ModelParams.gated(1.0, alpha_r=a)
     curves[label] = solve_static_grid(base, g_h=g)
-    lines[label] = transitions(base)
+    lines[label] = transitions(base, dmft_onset=False)  # static lines only (DMFT onset: notebook 09)
     print(label, lines[label].as_dict())
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
@@ -89,7 +89,7 @@ plt.show()
 
 # %%
 alphas = np.linspace(0.0, 20.0, {"quick": 11, "full": 41}[SCALE])
-g_top = np.array([transitions(ModelParams.gated(1.0, alpha_r=a)).g_topological for a in alphas])
+g_top = np.array([transitions(ModelParams.gated(1.0, alpha_r=a), dmft_onset=False).g_topological for a in alphas])
 fig, ax = plt.subplots(figsize=(5, 3.5))
 ax.plot(alphas, g_top, "o-", label="$g_{top}$ (fixed points appear)")
 ax.axhline(2.0, color="k", ls=":", label="$g_{inst} = 1 + e^{\\beta_r}$")

@@ -73,7 +73,7 @@ print(f"scale = {SCALE}: {SIZES}")
 #
 # `transitions` gives $g_{\rm inst}$ (root of $F(0) = 1$ at the quiescent state), $g_{\rm top}$
 # (first nonzero root of the static equation $D_h = \langle\phi^2\rangle\langle\sigma_r^2\rangle$)
-# and, for constant gates only, the DMFT onset. At $\alpha_r = 20$ the nonzero branches are born in
+# and the DMFT onset g_chaos (for alpha_z = 0: the fold of the output-gate DMFT branch). At $\alpha_r = 20$ the nonzero branches are born in
 # a saddle-node at $g_{\rm top} < g_{\rm inst}$: an upper branch (large $D_h$) and a lower one
 # whose $D_h \to 0$ at $g_{\rm inst}$. Both are unstable fixed points (saddles, $F_{hr}(0) > 1$).
 
@@ -128,6 +128,7 @@ g_q = np.linspace(1.5, 2.0, 50)
 ax.plot(g_q, [quiescent_rate(ModelParams.gated(float(g))) for g in g_q], "k-", lw=0.8,
         label="quiescent state, N = inf: s_z(g_h s_r - 1)")
 ax.axvline(t_strong.g_topological, color="g", ls="-.", lw=1, label="g_top (alpha_r = 20)")
+ax.axvline(t_strong.g_chaos, color="C3", ls="--", lw=1, label="g_chaos, DMFT fold (alpha_r = 20)")
 ax.axvline(t_strong.g_instability, color="k", ls=":", lw=1, label="g_inst (both)")
 ax.axhline(0, color="k", lw=0.5)
 ax.set_xlabel("g_h")
@@ -338,6 +339,10 @@ assert abs(t_weak.g_instability - 2) < 1e-8 and abs(t_weak.g_topological - 2) < 
 assert abs(t_weak.g_chaos - 2) < 1e-8 and t_weak.discontinuous is False
 assert t_strong.saddle_node and t_strong.g_topological < t_strong.g_instability - 0.1
 assert abs(t_strong.g_instability - 2) < 1e-8
+# the output-gate DMFT (alpha_z = 0, theory.dmft_output_gate): its chaotic branch folds between the
+# two static lines, with lambda_max > 0 at the fold (discontinuous); the networks' jump is compared
+# with it in the validation row "DMFT chaotic onset g_chaos"
+assert t_strong.g_topological < t_strong.g_chaos < t_strong.g_instability and t_strong.discontinuous
 
 # %% [markdown]
 # **(b) Discontinuous transition in networks.** Every $\alpha_r = 20$ network below $g_{\rm top}$

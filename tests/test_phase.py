@@ -81,15 +81,21 @@ def test_grid_diagram_labels_agree_with_the_exact_lines():
     from theory.phase import theory_diagram_grid
 
     g, a = np.linspace(1.5, 2.5, 21), np.array([0.0, 5.0, 20.0])
-    ds = theory_diagram_grid("g_h-alpha_r", g, a, base=ModelParams.gated(1.0), n_exact=3, workers=1)
+    ds = theory_diagram_grid("g_h-alpha_r", g, a, base=ModelParams.gated(1.0), n_exact=3, workers=1,
+                             dmft_onset=True)
     assert list(ds["alpha_r_exact"].values) == list(a)
     for j in range(a.size):
         exact = [ds[f"{k}_exact"].values[j] for k in ("g_instability", "g_topological", "g_chaos")]
         assert np.array_equal(ds["label"].values[:, j], label_gains(g, *exact))
         g_top = ds["g_topological"].values[j]
         assert g_top >= exact[1] - 1e-12 and g_top - exact[1] < g[1] - g[0]
-    # alpha_r = 20: fixed points before the instability (saddle-node at 1.628)
-    assert set(names(ds["label"].values[:, 2])) == {"stable", "undetermined"}
+    # alpha_r = 20: fixed points (saddle-node at 1.628), then the DMFT fold g_chaos (bistable:
+    # quiescent + chaotic), then the instability at 2
+    lab = names(ds["label"].values[:, 2])
+    g_chaos = ds["g_chaos"].values[2]
+    assert ds["g_topological"].values[2] < g_chaos < 2.0
+    assert lab == ["stable" if x < ds["g_topological"].values[2] else "fixed_points" if x < g_chaos
+                   else "bistable" if x < 2.0 else "chaotic" for x in g]
     assert names(ds["label"].values[:, 0]) == ["stable"] * 10 + ["chaotic"] * 11
 
 
@@ -99,7 +105,7 @@ def test_grid_diagram_alpha_z_plane_matches_theory_diagram(tmp_path):
     base = ModelParams.gated(1.0, alpha_r=1.0)
     g, a = np.array([1.5, 2.5]), np.array([0.0, 5.0])
     fast = theory_diagram_grid("g_h-alpha_z", g, a, base=base, workers=1)
-    slow = theory_diagram("g_h-alpha_z", g, a, base=base, out=tmp_path, workers=1)
+    slow = theory_diagram("g_h-alpha_z", g, a, base=base, out=tmp_path, workers=1, dmft_onset=False)
     assert np.array_equal(fast["label"].values, slow["label"].values)
     assert fast["label"].values[1, 1] == LABELS.index("marginally_stable")
 

@@ -32,7 +32,7 @@ def test_none_when_zero_is_not_a_fixed_point():
 
 
 def test_small_alpha_r_topological_equals_instability():
-    t = tr.transitions(ModelParams.gated(1.0, alpha_r=1.0))
+    t = tr.transitions(ModelParams.gated(1.0, alpha_r=1.0), dmft_onset=False)
     assert t.g_topological == t.g_instability == pytest.approx(2.0)
     assert t.saddle_node is False
 
@@ -55,8 +55,8 @@ def test_large_alpha_r_saddle_node_before_instability():
 def test_crossover_alpha_r():
     # expansion of H(D) = 1 - m(D)/D at g = 2, beta_r = 0: H = D (8 - alpha_r^2) + O(D^2), so the
     # bifurcation turns discontinuous (saddle-node first) for alpha_r > 2 sqrt(2)
-    assert tr.transitions(ModelParams.gated(1.0, alpha_r=2.6)).saddle_node is False
-    assert tr.transitions(ModelParams.gated(1.0, alpha_r=3.1)).saddle_node is True
+    assert tr.transitions(ModelParams.gated(1.0, alpha_r=2.6), dmft_onset=False).saddle_node is False
+    assert tr.transitions(ModelParams.gated(1.0, alpha_r=3.1), dmft_onset=False).saddle_node is True
 
 
 @pytest.mark.parametrize("params", [ModelParams.additive(1.0), ModelParams.gated(1.0),
@@ -75,9 +75,16 @@ def test_g_chaos_constant_gates_is_the_dmft_onset(params):
     assert t.g_topological == pytest.approx(t.g_instability, rel=1e-6)
 
 
-def test_g_chaos_unknown_with_fluctuating_gates():
-    t = tr.transitions(ModelParams.gated(1.0, alpha_r=20.0))
+def test_g_chaos_with_fluctuating_gates():
+    # both gates fluctuating: h is not Gaussian, the onset is not located (None)
+    t = tr.transitions(ModelParams.gated(1.0, alpha_r=20.0, alpha_z=2.0))
     assert t.g_chaos is None and t.discontinuous is None
+    # update gate only: the small-amplitude onset g_h s_r = 1 (chaos_onset_line Notes)
+    t = tr.transitions(ModelParams.gated(1.0, alpha_z=5.0, beta_r=0.5))
+    assert t.g_chaos == pytest.approx(1 + math.exp(0.5), rel=1e-12) and t.discontinuous is False
+    # output gate only: the fold of the deterministic DMFT branch (tests/test_dmft_output_gate.py)
+    t = tr.transitions(ModelParams.gated(1.0, alpha_r=20.0))
+    assert t.discontinuous is True and t.g_topological < t.g_chaos < t.g_instability
 
 
 @pytest.mark.parametrize("g_h, alpha_r, beta_r", [(4.0, 2.0, 2.0), (1.5, 5.0, 0.0), (3.0, 0.5, 1.0)])

@@ -197,7 +197,9 @@ def cmd_dmft(args) -> dict:
     if args.n_tau < 2:
         raise ValueError(f"--n-tau must be >= 2, got {args.n_tau}")
     fluctuating = params.is_gated and (params.alpha_z > 0 or params.alpha_r > 0)
-    if fluctuating or args.solver == "sampling":
+    if fluctuating and params.alpha_z == 0 and args.solver == "auto":
+        out = _dmft_output_gate(params, args)
+    elif fluctuating or args.solver == "sampling":
         from .dmft_sampling import solve_dmft_sampling
         from .dmft_tangent_sampling import lambda_max_sampling
 
@@ -223,6 +225,28 @@ def cmd_dmft(args) -> dict:
     if not args.json:  # the human printer shows scalars; the curve is for --json
         out["corr"] = f"{len(out['corr']['tau'])} points (see --json)"
         out.pop("settings", None)
+    return out
+
+
+def _dmft_output_gate(params, args) -> dict:
+    """alpha_z = 0, alpha_r > 0: the deterministic output-gate DMFT (theory.dmft_output_gate)."""
+    from .dmft import NoChaoticSolution
+    from .dmft_output_gate import solve_dmft_output_gate
+    from .transitions import quiescent_rate
+
+    try:
+        res = solve_dmft_output_gate(params)
+    except NoChaoticSolution:
+        if args.below_onset == "raise":
+            raise
+        tau = np.linspace(0.0, 20.0, args.n_tau)
+        return {"delta_h": 0.0, "tau_relax": None, "tau_tail": None, "lambda_max": quiescent_rate(params),
+                "chaotic": False, "corr": {"tau": tau.tolist(), "c_h": [0.0] * args.n_tau},
+                "solver": "deterministic"}
+    out = res.as_dict()
+    step = max(1, (res.tau.size - 1) // (args.n_tau - 1))
+    out["corr"] = {k: v[::step] for k, v in out["corr"].items()}
+    out["solver"] = "deterministic"
     return out
 
 
@@ -378,12 +402,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="hard update-gate threshold for f0 (default beta_z / alpha_z)")
     p.set_defaults(func=cmd_spectrum)
 
-    p = sub.add_parser("dmft", help="stationary DMFT of the chaotic state (deterministic for constant "
-                                    "gates, sampling for alpha_z > 0 or alpha_r > 0)")
+    p = sub.add_parser("dmft", help="stationary DMFT of the chaotic state (deterministic for alpha_z = 0, "
+                                    "sampling for alpha_z > 0)")
     _add_model_options(p)
     p.add_argument("--n-tau", type=int, default=200, help="points of the C_h(tau) curve (200)")
     p.add_argument("--solver", choices=("auto", "sampling"), default="auto",
-                   help="auto: deterministic for constant gates, sampling otherwise")
+                   help="auto: deterministic for alpha_z = 0 (any alpha_r), sampling for alpha_z > 0")
     p.add_argument("--n-paths", type=int, default=128, help="sampling: paths per iteration and chain (128)")
     p.add_argument("--n-chains", type=int, default=8, help="sampling: independent chains (8)")
     p.add_argument("--seed", type=int, default=0, help="sampling: seed (0)")

@@ -143,7 +143,8 @@ def _check_params(params: ModelParams) -> None:
                          "(theory.dmft_sampling.solve_dmft_sampling)")
     if params.is_gated and params.alpha_r != 0:
         raise ValueError("alpha_r > 0 (fluctuating output gate) is outside the constant-gate DMFT; "
-                         "use the sampling DMFT (theory.dmft_sampling.solve_dmft_sampling)")
+                         "use theory.dmft_output_gate.solve_dmft_output_gate (alpha_z = 0) or the "
+                         "sampling DMFT (theory.dmft_sampling.solve_dmft_sampling)")
 
 
 def check_stationary_state(params: ModelParams, solver: str) -> None:

@@ -10,8 +10,13 @@ Planes (THEORY.md section 7):
     is stable, unstable nonzero fixed points exist, no chaotic attractor;
   - ``bistable``: g_chaos <= g_h < g_instability: quiescent state and chaotic attractor coexist;
   - ``chaotic``: g_h >= max(g_instability, g_chaos);
-  - ``undetermined``: g_h >= g_topological where g_chaos is not known (the DMFT onset is not
-    available for these gates), so the theory cannot tell chaos from fixed points.
+  - ``undetermined``: g_h >= g_topological where g_chaos is not known (both gates fluctuating:
+    alpha_z > 0 and alpha_r > 0, theory.transitions.chaos_onset_line), so the theory cannot tell
+    chaos from fixed points.
+
+  g_chaos comes from theory.transitions.chaos_onset_line: constant gates and alpha_r = 0 give
+  g_h s_r = 1; alpha_z = 0, alpha_r > 0 the fold of the deterministic output-gate DMFT
+  (theory.dmft_output_gate, ~10-30 s per alpha_r, cached).
 
 * ``g_h-alpha_z`` (at fixed beta_z, alpha_r, beta_r): the update gate does not move fixed points
   (static theory), so the lines above are vertical; in addition, in the hard-gate limit a nonzero
@@ -78,11 +83,11 @@ def parse_axis(name: str, text: str) -> np.ndarray:
     return _axis(name, values)
 
 
-def lines_point(*, alpha_r: float, beta_r: float, seed: int = 0) -> dict:
+def lines_point(*, alpha_r: float, beta_r: float, seed: int = 0, dmft_onset: bool = True) -> dict:
     """theory.transitions for one output gate (a sweep function; ``seed`` unused)."""
     from .transitions import transitions
 
-    t = transitions(ModelParams.gated(1.0, alpha_r=alpha_r, beta_r=beta_r))
+    t = transitions(ModelParams.gated(1.0, alpha_r=alpha_r, beta_r=beta_r), dmft_onset=dmft_onset)
     nan = math.nan
     return {"g_instability": nan if t.g_instability is None else t.g_instability,
             "g_topological": nan if t.g_topological is None else t.g_topological,
@@ -162,9 +167,10 @@ def network_point(*, g_h: float, alpha_r: float = 0.0, beta_r: float = 0.0, alph
 
 
 def theory_diagram(plane: str, g: Sequence[float], second: Sequence[float], *, base: ModelParams,
-                   out, executor=None, workers: int = 2, progress=None):
+                   out, executor=None, workers: int = 2, progress=None, dmft_onset: bool = True):
     """Theory labels and lines on ``plane`` as an xarray Dataset (lines computed by a resumable
-    sweep stored under ``out``/lines)."""
+    sweep stored under ``out``/lines). ``dmft_onset=False``: no output-gate DMFT onset (see
+    :func:`theory_diagram_grid`)."""
     import xarray as xr
 
     from .sweeps import plan, run_sweep
@@ -178,6 +184,8 @@ def theory_diagram(plane: str, g: Sequence[float], second: Sequence[float], *, b
         pts = [{"alpha_r": float(a), "beta_r": base.beta_r} for a in second]
     else:
         pts = [{"alpha_r": base.alpha_r, "beta_r": base.beta_r}]
+    if not dmft_onset:
+        pts = [p | {"dmft_onset": False} for p in pts]
     res = run_sweep(lines_point, plan(lines_point, pts), f"{out}/lines", executor=executor,
                     workers=workers, progress=progress, desc="theory lines")
     if res.failed:
@@ -234,7 +242,8 @@ def fixed_point_counts(base: ModelParams, g: Sequence[float], alpha_r: Sequence[
 
 
 def theory_diagram_grid(plane: str, g: Sequence[float], second: Sequence[float], *,
-                        base: ModelParams, n_exact: int = 9, executor=None, workers: int = 2):
+                        base: ModelParams, n_exact: int = 9, executor=None, workers: int = 2,
+                        dmft_onset: bool = False):
     """Fast theory diagram for large grids; same labels as :func:`theory_diagram` up to the grid
     resolution in g_h.
 
@@ -254,16 +263,19 @@ def theory_diagram_grid(plane: str, g: Sequence[float], second: Sequence[float],
     number of nonzero roots of D_h = <phi^2><sigma_r^2> found by the vectorised static solver
     (instead of bisecting g_topological per alpha_r): g >= g_topological <=> a nonzero root exists
     or g >= g_instability. g_instability (root of F(0) = 1 at D = 0) is exact per alpha_r and
-    g_chaos is the DMFT onset where available (constant gates), NaN elsewhere. The variable
+    g_chaos is the DMFT onset where available (theory.transitions.chaos_onset_line), NaN elsewhere. The variable
     ``g_topological`` is then the first grid gain with fixed points (resolution: the g_h step).
+    ``dmft_onset=True`` adds the output-gate DMFT onset g_chaos for alpha_r > 0 (alpha_z = 0;
+    10-30 s per alpha_r, :func:`theory.transitions.chaos_onset_line`); by default those columns
+    keep g_chaos = NaN (``undetermined`` above g_topological), as the fast diagram is meant for
+    large grids.
     Plane ``g_h-alpha_z``: the lines do not depend on alpha_z (one exact transitions call);
     labels as in :func:`theory_diagram` with the marginal region of :func:`marginal_mask`.
     """
     import xarray as xr
     from concurrent.futures import ProcessPoolExecutor
 
-    from .dmft import chaos_onset_gain
-    from .transitions import g_instability
+    from .transitions import chaos_onset_line, g_instability
 
     if plane not in PLANES:
         raise ValueError(f"plane must be one of {PLANES}, got {plane!r}")
@@ -286,10 +298,10 @@ def theory_diagram_grid(plane: str, g: Sequence[float], second: Sequence[float],
             g_inst = np.array([np.nan if (v := g_instability(p)) is None else v for p in params])
         g_chaos = np.full(second.size, np.nan)
         for j, p in enumerate(params):
-            try:
-                g_chaos[j] = chaos_onset_gain(p)
-            except ValueError:  # outside the constant-gate DMFT
-                pass
+            wanted = dmft_onset or (p.alpha_r == 0 or p.alpha_z != 0)
+            value = chaos_onset_line(p)[0] if wanted and not math.isnan(g_inst[j]) else None
+            if value is not None:
+                g_chaos[j] = value
         chunks = [c for c in np.array_split(second, min(workers, second.size)) if c.size]
         pick = np.unique(np.round(np.linspace(0, second.size - 1, min(n_exact, second.size))).astype(int)) \
             if n_exact > 0 else np.array([], int)
@@ -298,9 +310,11 @@ def theory_diagram_grid(plane: str, g: Sequence[float], second: Sequence[float],
         try:
             if ex is None:
                 parts = [fixed_point_counts(base, g, c) for c in chunks]
-                exact = [lines_point(alpha_r=float(second[j]), beta_r=base.beta_r) for j in pick]
+                exact = [lines_point(alpha_r=float(second[j]), beta_r=base.beta_r, dmft_onset=dmft_onset)
+                         for j in pick]
             else:  # exact lines first: they are the long single-point jobs
-                fut_exact = [ex.submit(lines_point, alpha_r=float(second[j]), beta_r=base.beta_r)
+                fut_exact = [ex.submit(lines_point, alpha_r=float(second[j]), beta_r=base.beta_r,
+                                       dmft_onset=dmft_onset)
                              for j in pick]
                 fut_parts = [ex.submit(fixed_point_counts, base, g, c) for c in chunks]
                 parts = [f.result() for f in fut_parts]
@@ -317,7 +331,7 @@ def theory_diagram_grid(plane: str, g: Sequence[float], second: Sequence[float],
                  "g_chaos": g_chaos}
     else:
         pick = np.array([], int)
-        row = lines_point(alpha_r=base.alpha_r, beta_r=base.beta_r)
+        row = lines_point(alpha_r=base.alpha_r, beta_r=base.beta_r, dmft_onset=dmft_onset)
         lines = {k: np.full(second.size, row[k]) for k in keys}
         labels = np.repeat(label_gains(g, row["g_instability"], row["g_topological"],
                                        row["g_chaos"])[:, None], second.size, axis=1)

@@ -10,9 +10,12 @@ Notes
 - ``g_topological``: the smallest g_h at which nonzero fixed points (nonzero roots of the static
   equation) exist. For small alpha_r the nonzero branch leaves D = 0 continuously at
   g_instability; for large alpha_r it appears earlier through a saddle-node g_FP < g_instability.
-- ``g_chaos``: onset of the chaotic DMFT solution. Available for constant gates (alpha_z = alpha_r
-  = 0, beta_h = 0, zero inputs) from theory.dmft.chaos_onset_gain, where it is continuous
-  (``discontinuous`` = False); None otherwise until the general DMFT lands.
+- ``g_chaos``: onset of the chaotic DMFT solution (beta_h = 0, zero inputs), see :func:`chaos_onset_line`:
+  constant gates: theory.dmft.chaos_onset_gain (continuous at g_h s_r = 1); alpha_z = 0,
+  alpha_r > 0: the fold of the deterministic output-gate DMFT branch
+  (theory.dmft_output_gate.chaos_onset; ``discontinuous`` when the branch appears at a fold with
+  lambda_max > 0); alpha_z > 0, alpha_r = 0: g_h s_r = 1 (small-amplitude argument); alpha_z > 0,
+  alpha_r > 0: None (the sampling DMFT's onset is not located).
 g_instability and g_topological are defined only when D = 0 is a fixed point for every g_h (beta_h = 0, I_h = 0);
 otherwise they are None.
 """
@@ -28,6 +31,7 @@ from scipy.optimize import brentq
 
 from ._generated import kwargs_for, load
 from .dmft import chaos_onset_gain
+from .errors import ConvergenceError
 from .gates import sigmoid
 from .gaussian import independent_average
 from .params import ModelParams
@@ -185,22 +189,87 @@ def g_topological(params: ModelParams, *, xtol: float = 1e-9, n_grid: int = 48,
     return g_inst, False, 0.0
 
 
-def transitions(params: ModelParams) -> Transitions:
+def transitions(params: ModelParams, *, dmft_onset: bool = True) -> Transitions:
     """The transition lines for the gate parameters of ``params`` (its g_h is ignored).
+
+    ``dmft_onset=False`` skips the output-gate DMFT onset (alpha_z = 0, alpha_r > 0: 10-30 s per
+    gate setting, cached), leaving g_chaos and discontinuous None there; the closed-form cases are
+    always filled.
 
     Notes
     -----
-    See the module Notes; g_chaos and discontinuous are None where the DMFT is not available yet.
+    See the module Notes and :func:`chaos_onset_line` for g_chaos and discontinuous.
     """
     g_inst = g_instability(params)
     g_top, sn, d_top = g_topological(params) if g_inst is not None else (None, None, None)
     g_chaos, discontinuous = None, None
-    try:
-        g_chaos, discontinuous = chaos_onset_gain(params), False
-    except ValueError:  # outside the constant-gate DMFT (alpha_z > 0, alpha_r > 0, bias, inputs)
-        pass
+    if g_inst is not None and (dmft_onset or not (params.is_gated and params.alpha_z == 0 and params.alpha_r > 0)):
+        g_chaos, discontinuous = chaos_onset_line(params)
     return Transitions(g_inst, g_top, g_chaos, discontinuous, sn, d_top)
 
 
+@functools.lru_cache(maxsize=256)
+def _output_gate_onset(alpha_r: float, beta_r: float, beta_z: float, tau_r: float):
+    from .dmft_output_gate import chaos_onset
+
+    p = ModelParams.gated(1.0, alpha_r=alpha_r, beta_r=beta_r, beta_z=beta_z, tau_r=tau_r)
+    return chaos_onset(p, n=ONSET_GRID[0], tau_max=ONSET_GRID[1] / float(sigmoid(np.zeros(1), 0.0, beta_z)[0]))
+
+
+def output_gate_onset(params: ModelParams):
+    """theory.dmft_output_gate.chaos_onset for the gates of ``params`` (alpha_z = 0) on the
+    ONSET_GRID, cached per (alpha_r, beta_r, beta_z, tau_r)."""
+    return _output_gate_onset(float(params.alpha_r), float(params.beta_r), float(params.beta_z),
+                              float(params.tau_r))
+
+
+#: Lag grid (points, half period in units of 1/s_z) of the onset search: g_chaos changes by < 1e-4
+#: against (512, 60) at alpha_r = 20 (tests/test_dmft_output_gate.py).
+ONSET_GRID = (256, 30.0)  # half period 60 at s_z = 1/2: step 0.47
+
+
+def chaos_onset_line(params: ModelParams) -> tuple[float | None, bool | None]:
+    """(g_chaos, discontinuous) for the gate parameters of ``params`` (its g_h ignored).
+
+    Notes
+    -----
+    * Constant gates (alpha_z = alpha_r = 0): g_chaos = 1 / s_r, continuous (theory.dmft).
+    * alpha_z = 0, alpha_r > 0: the deterministic output-gate DMFT (h, r Gaussian). Its chaotic
+      branch, parametrised by the variance D_x = g_h^2 C_h(0), is continued from D_x = 1 down
+      to 1e-3 (16 points) and g_chaos = min_D g_h(D) (theory.dmft_output_gate.chaos_onset). An interior
+      minimum is a fold (saddle-node of the DMFT, refined by Brent's method in log D_x);
+      discontinuous = lambda_max > 0 there (lambda jumps from the quiescent rate
+      s_z (g_h s_r - 1) < 0 to a positive value). Otherwise g_h(D) decreases to D -> 0 and the
+      onset is continuous at g_h s_r = 1.
+    * alpha_z > 0, alpha_r = 0: g_chaos = 1 / s_r, continuous. Small-amplitude argument: near
+      onset C_phi -> 0, so the update-gate field has variance C_z(0) <= C_phi(0) -> 0 and
+      sigma_z(z) = s_z + O(C_phi^(1/2)); the linearised lag equation for C_h at vanishing
+      amplitude is the constant-gate one, whose decaying mode appears at g_h s_r = 1 (tail
+      rate k^2 = s_z^2 (1 - (g_h s_r)^2) -> 0). This fixes where the small-amplitude branch is
+      born; that no chaotic branch exists below it (no fold) is the constant-gate result and
+      is checked by networks (tests/test_transitions.py), not proven for every alpha_z.
+    * alpha_z > 0, alpha_r > 0: None (h is not Gaussian; the sampling DMFT is too noisy to
+      locate a fold).
+    """
+    if params.model == "additive" or (params.alpha_z == 0 and params.alpha_r == 0):
+        try:
+            return chaos_onset_gain(params), False
+        except ValueError:
+            return None, None
+    if not params.is_gated:
+        return None, None
+    if params.alpha_r == 0:
+        s_z, g_eff = quiescent_disk(params.replace(g_h=1.0))
+        return 1.0 / g_eff, False
+    if params.alpha_z != 0:
+        return None, None
+    try:
+        on = output_gate_onset(params)
+    except ConvergenceError:   # branch not followed to its fold or to D -> 0 (documented above)
+        return None, None
+    return float(on.g_chaos), bool(on.discontinuous)
+
+
 __all__ = ["Transitions", "transitions", "g_instability", "g_topological", "F0_quiescent",
-           "zero_is_fixed_point", "critical_output_gate_input", "quiescent_disk", "quiescent_rate"]
+           "zero_is_fixed_point", "critical_output_gate_input", "quiescent_disk", "quiescent_rate",
+           "chaos_onset_line", "output_gate_onset"]

@@ -4,7 +4,7 @@ gated network, activation tanh, output gate presynaptic (sigma_k(x) = expit(alph
 Derivations: derivations/vector_field.py, derivations/jacobian.py, derivations/static_mft.py, derivations/spectral.py, derivations/dmft.py, derivations/tangent.py, derivations/adjoint.py, derivations/complexity.py.
 Do not edit; change the derivation and regenerate.
 
-content-sha256: a4b3866a765b35ca2f72e4461410653fd5fd8013049147d159e603dc48e2ebdf
+content-sha256: 9eb71cbacba3a953f87dc1b81cd191448f1fff91868f196a23698c247969fd1e
 """
 
 import functools
@@ -24,6 +24,7 @@ JACOBIAN_FACTORS = ('L_h_h', 'L_h_z', 'L_z_z', 'L_r_r', 'A_h_h', 'A_z_z', 'A_r_r
 FIELD_DEPENDENCIES = {'h': ('eta_h', 'eta_z'), 'z': ('eta_z',), 'r': ('eta_r',)}
 CORRELATION_FACTORS = {'h': (('s_h_0', ('h',)), ('s_h_1', ('r',))), 'z': (('s_z_0', ('h',)),), 'r': (('s_r_0', ('h',)),)}
 GAUSSIAN_STATE = ('z', 'r')
+OUTPUT_GATE_LAG = ('h', 'r')
 LYAPUNOV_POTENTIAL_FUNCTION = 'Derivative(phi(h), h)'
 GRADIENT_PARAMETERS = ('g_h', 'alpha_z', 'beta_z', 'alpha_r', 'beta_r', 'beta_h', 'tau_z', 'tau_r', 'I_h', 'I_z', 'I_r')
 KAC_RICE_CHANNELS = ('h', 'r')
@@ -737,6 +738,53 @@ def energy_potential_terms(h, *, g_h, beta_z, beta_r, beta_h):
 energy_potential_terms.variables = ('h',)
 energy_potential_terms.parameters = ('g_h', 'beta_z', 'beta_r', 'beta_h')
 energy_potential_terms.outputs = ('f', 'Phi', 'df', 'gamma2', 'weight')
+
+
+def output_gate_lag_terms(h, r, *, g_h, beta_z, alpha_r, beta_r, beta_h, tau_r):
+    """Constant update gate, fluctuating output gate: the activation f(h) and the gate g(x) with their first two derivatives, and the coefficients of -C_h'' + gamma2_h C_h = c2_h C_g C_f, -C_x'' + gamma2_x C_x = c2_x C_f.
+
+    Returns
+    -------
+    f, df, d2f, g, dg, d2g, gamma2_h, c2_h, gamma2_x, c2_x
+
+    """
+    h = _float(h)
+    r = _float(r)
+    g_h = _float(g_h)
+    beta_z = _float(beta_z)
+    alpha_r = _float(alpha_r)
+    beta_r = _float(beta_r)
+    beta_h = _float(beta_h)
+    tau_r = _float(tau_r)
+    _shape = numpy.broadcast_shapes(h.shape, r.shape, g_h.shape, beta_z.shape, alpha_r.shape, beta_r.shape, beta_h.shape, tau_r.shape)
+    _t0 = g_h*h
+    _t1 = _t0 + beta_h
+    _t2 = numpy.exp(-numpy.abs(2.0*_t0 + 2.0*beta_h))
+    _t3 = numpy.exp(-numpy.abs(2.0*_t1))
+    _t4 = _t3 + 1.0
+    _t5 = alpha_r*r - beta_r
+    _t6 = numpy.exp(-numpy.abs(_t5))
+    _t7 = _t6 + 1.0
+    _t8 = _t6/_t7**2.0
+    _t9 = scipy.special.expit(-beta_z)**2.0
+    _t10 = tau_r**(-2.0)
+    return (
+        _out(numpy.tanh(_t1), _shape),
+        _out(4.0*_t2*g_h/(_t2 + 1.0)**2.0, _shape),
+        _out(8.0*_t3*g_h**2.0*(2.0*_t3/_t4 - 1.0)*numpy.sign(_t1)/_t4**2.0, _shape),
+        _out(scipy.special.expit(_t5), _shape),
+        _out(_t8*alpha_r, _shape),
+        _out(_t8*alpha_r**2.0*(2.0*_t6/_t7 - 1.0)*numpy.sign(_t5), _shape),
+        _out(_t9, _shape),
+        _out(_t9, _shape),
+        _out(_t10, _shape),
+        _out(_t10, _shape),
+    )
+
+
+output_gate_lag_terms.variables = ('h', 'r')
+output_gate_lag_terms.parameters = ('g_h', 'beta_z', 'alpha_r', 'beta_r', 'beta_h', 'tau_r')
+output_gate_lag_terms.outputs = ('f', 'df', 'd2f', 'g', 'dg', 'd2g', 'gamma2_h', 'c2_h', 'gamma2_x', 'c2_x')
 
 
 # ---- Tangent equations and Lyapunov exponent (DMFT) ----------------------------------

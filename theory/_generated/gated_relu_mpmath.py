@@ -4,7 +4,7 @@ gated network, activation relu, output gate presynaptic (sigma_k(x) = expit(alph
 Derivations: derivations/vector_field.py, derivations/jacobian.py, derivations/static_mft.py, derivations/spectral.py, derivations/dmft.py, derivations/tangent.py, derivations/adjoint.py, derivations/complexity.py.
 Do not edit; change the derivation and regenerate.
 
-content-sha256: 84f9419dc6e8127cfdfd5b09dc3f80813c7eca0a0406fbc6a05a3eda32364ca2
+content-sha256: 33a834303580e4643d4a658469d6d2af65219d0dbe6e48c62a5e8e64de5e4e36
 """
 
 import functools
@@ -23,6 +23,7 @@ JACOBIAN_FACTORS = ('L_h_h', 'L_h_z', 'L_z_z', 'L_r_r', 'A_h_h', 'A_z_z', 'A_r_r
 FIELD_DEPENDENCIES = {'h': ('eta_h', 'eta_z'), 'z': ('eta_z',), 'r': ('eta_r',)}
 CORRELATION_FACTORS = {'h': (('s_h_0', ('h',)), ('s_h_1', ('r',))), 'z': (('s_z_0', ('h',)),), 'r': (('s_r_0', ('h',)),)}
 GAUSSIAN_STATE = ('z', 'r')
+OUTPUT_GATE_LAG = ('h', 'r')
 LYAPUNOV_POTENTIAL_FUNCTION = 'Derivative(phi(h), h)'
 GRADIENT_PARAMETERS = ('g_h', 'alpha_z', 'beta_z', 'alpha_r', 'beta_r', 'beta_h', 'tau_z', 'tau_r', 'I_h', 'I_z', 'I_r')
 KAC_RICE_CHANNELS = ('h', 'r')
@@ -705,6 +706,48 @@ def energy_potential_terms(h, *, g_h, beta_z, beta_r, beta_h):
 energy_potential_terms.variables = ('h',)
 energy_potential_terms.parameters = ('g_h', 'beta_z', 'beta_r', 'beta_h')
 energy_potential_terms.outputs = ('f', 'Phi', 'df', 'gamma2', 'weight')
+
+
+def output_gate_lag_terms(h, r, *, g_h, beta_z, alpha_r, beta_r, beta_h, tau_r):
+    """Constant update gate, fluctuating output gate: the activation f(h) and the gate g(x) with their first two derivatives, and the coefficients of -C_h'' + gamma2_h C_h = c2_h C_g C_f, -C_x'' + gamma2_x C_x = c2_x C_f.
+
+    Returns
+    -------
+    f, df, d2f, g, dg, d2g, gamma2_h, c2_h, gamma2_x, c2_x
+
+    """
+    h = mpmath.mpf(h)
+    r = mpmath.mpf(r)
+    g_h = mpmath.mpf(g_h)
+    beta_z = mpmath.mpf(beta_z)
+    alpha_r = mpmath.mpf(alpha_r)
+    beta_r = mpmath.mpf(beta_r)
+    beta_h = mpmath.mpf(beta_h)
+    tau_r = mpmath.mpf(tau_r)
+    _t0 = beta_h + g_h*h
+    _t1 = alpha_r*r - beta_r
+    _t2 = mpmath.exp(-abs(_t1))
+    _t3 = _t2 + 1
+    _t4 = _t2/_t3**2
+    _t5 = _mp_expit(-beta_z)**2
+    _t6 = tau_r**(-2)
+    return (
+        mpmath.mpf(_mp_relu(_t0)),
+        mpmath.mpf(g_h*_mp_step(_t0)),
+        mpmath.mpf(0),
+        mpmath.mpf(_mp_expit(_t1)),
+        mpmath.mpf(_t4*alpha_r),
+        mpmath.mpf(_t4*alpha_r**2*(2*_t2/_t3 - 1)*mpmath.sign(_t1)),
+        mpmath.mpf(_t5),
+        mpmath.mpf(_t5),
+        mpmath.mpf(_t6),
+        mpmath.mpf(_t6),
+    )
+
+
+output_gate_lag_terms.variables = ('h', 'r')
+output_gate_lag_terms.parameters = ('g_h', 'beta_z', 'alpha_r', 'beta_r', 'beta_h', 'tau_r')
+output_gate_lag_terms.outputs = ('f', 'df', 'd2f', 'g', 'dg', 'd2g', 'gamma2_h', 'c2_h', 'gamma2_x', 'c2_x')
 
 
 # ---- Tangent equations and Lyapunov exponent (DMFT) ----------------------------------

@@ -4,7 +4,7 @@ gated network, activation relu, output gate presynaptic (sigma_k(x) = expit(alph
 Derivations: derivations/vector_field.py, derivations/jacobian.py, derivations/static_mft.py, derivations/spectral.py, derivations/dmft.py, derivations/tangent.py, derivations/adjoint.py, derivations/complexity.py.
 Do not edit; change the derivation and regenerate.
 
-content-sha256: ba1dd82023e1a008e0634f69d4c4ab6c017f5dc52364828350afc17b15f44497
+content-sha256: 03469f90e49303e115f1a0a53619230f633f0f4718c5d227b0acb82aee753030
 """
 
 import functools
@@ -24,6 +24,7 @@ JACOBIAN_FACTORS = ('L_h_h', 'L_h_z', 'L_z_z', 'L_r_r', 'A_h_h', 'A_z_z', 'A_r_r
 FIELD_DEPENDENCIES = {'h': ('eta_h', 'eta_z'), 'z': ('eta_z',), 'r': ('eta_r',)}
 CORRELATION_FACTORS = {'h': (('s_h_0', ('h',)), ('s_h_1', ('r',))), 'z': (('s_z_0', ('h',)),), 'r': (('s_r_0', ('h',)),)}
 GAUSSIAN_STATE = ('z', 'r')
+OUTPUT_GATE_LAG = ('h', 'r')
 LYAPUNOV_POTENTIAL_FUNCTION = 'Derivative(phi(h), h)'
 GRADIENT_PARAMETERS = ('g_h', 'alpha_z', 'beta_z', 'alpha_r', 'beta_r', 'beta_h', 'tau_z', 'tau_r', 'I_h', 'I_z', 'I_r')
 KAC_RICE_CHANNELS = ('h', 'r')
@@ -728,6 +729,49 @@ def energy_potential_terms(h, *, g_h, beta_z, beta_r, beta_h):
 energy_potential_terms.variables = ('h',)
 energy_potential_terms.parameters = ('g_h', 'beta_z', 'beta_r', 'beta_h')
 energy_potential_terms.outputs = ('f', 'Phi', 'df', 'gamma2', 'weight')
+
+
+def output_gate_lag_terms(h, r, *, g_h, beta_z, alpha_r, beta_r, beta_h, tau_r):
+    """Constant update gate, fluctuating output gate: the activation f(h) and the gate g(x) with their first two derivatives, and the coefficients of -C_h'' + gamma2_h C_h = c2_h C_g C_f, -C_x'' + gamma2_x C_x = c2_x C_f.
+
+    Returns
+    -------
+    f, df, d2f, g, dg, d2g, gamma2_h, c2_h, gamma2_x, c2_x
+
+    """
+    h = _float(h)
+    r = _float(r)
+    g_h = _float(g_h)
+    beta_z = _float(beta_z)
+    alpha_r = _float(alpha_r)
+    beta_r = _float(beta_r)
+    beta_h = _float(beta_h)
+    tau_r = _float(tau_r)
+    _shape = numpy.broadcast_shapes(h.shape, r.shape, g_h.shape, beta_z.shape, alpha_r.shape, beta_r.shape, beta_h.shape, tau_r.shape)
+    _t0 = beta_h + g_h*h
+    _t1 = alpha_r*r - beta_r
+    _t2 = numpy.exp(-numpy.abs(_t1))
+    _t3 = _t2 + 1.0
+    _t4 = _t2/_t3**2.0
+    _t5 = scipy.special.expit(-beta_z)**2.0
+    _t6 = tau_r**(-2.0)
+    return (
+        _out(numpy.maximum(_t0, 0.0), _shape),
+        _out(g_h*numpy.where((_t0) > 0, 1.0, 0.0), _shape),
+        _out(0.0, _shape),
+        _out(scipy.special.expit(_t1), _shape),
+        _out(_t4*alpha_r, _shape),
+        _out(_t4*alpha_r**2.0*(2.0*_t2/_t3 - 1.0)*numpy.sign(_t1), _shape),
+        _out(_t5, _shape),
+        _out(_t5, _shape),
+        _out(_t6, _shape),
+        _out(_t6, _shape),
+    )
+
+
+output_gate_lag_terms.variables = ('h', 'r')
+output_gate_lag_terms.parameters = ('g_h', 'beta_z', 'alpha_r', 'beta_r', 'beta_h', 'tau_r')
+output_gate_lag_terms.outputs = ('f', 'df', 'd2f', 'g', 'dg', 'd2g', 'gamma2_h', 'c2_h', 'gamma2_x', 'c2_x')
 
 
 # ---- Tangent equations and Lyapunov exponent (DMFT) ----------------------------------

@@ -108,7 +108,7 @@ def check_branch_vs_networks(ctx) -> list[CheckResult]:
     # the network is the independent unit: average the distinct fixed points of each network
     per_net = np.array([np.mean(v) for v in above["per_seed"] if v])
     mean, se = _spread(per_net)
-    g_top = transitions(ModelParams.gated(**ABOVE_PARAMS)).g_topological
+    g_top = transitions(ModelParams.gated(**ABOVE_PARAMS), dmft_onset=False).g_topological
     return [
         CheckResult(f"Delta_h of nonzero fixed points above g_topological (g_h={ABOVE_PARAMS['g_h']:g}, const. gates), N={n}",
                     theory, mean, f"+-{3 * se:.3g} (3 std. errors over {per_net.size} networks)",
@@ -133,7 +133,7 @@ def branch_curves(alpha_r: float, g_values, beta_r: float = 0.0) -> dict:
     base = ModelParams.gated(1.0, alpha_r=alpha_r, beta_r=beta_r)
     grid = solve_static_grid(base, g_h=np.asarray(g_values, dtype=float))
     return {"g": np.asarray(g_values, dtype=float), "delta_h": grid.delta_h, "stable": grid.stable,
-            "transitions": transitions(base)}
+            "transitions": transitions(base, dmft_onset=False)}
 
 
 def _plot(ctx, path) -> None:

@@ -442,7 +442,7 @@ def plot_phase(theory_ds, network_ds=None, path="phase.png", ax=None):
     if not own:
         return ax
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
 

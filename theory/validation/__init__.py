@@ -22,7 +22,8 @@ SCALES = ("quick", "full")
 CHECK_MODULES = ("theory.validation.foundation", "theory.validation.static",
                  "theory.validation.spectral", "theory.validation.dmft",
                  "theory.validation.phase", "theory.validation.memory",
-                 "theory.validation.adjoint", "theory.validation.dmft_sampling",)
+                 "theory.validation.adjoint", "theory.validation.dmft_sampling",
+                 "theory.validation.dmft_grid",)
 
 
 @dataclass

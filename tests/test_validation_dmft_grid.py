@@ -1,0 +1,62 @@
+"""DMFT-vs-networks grid check (theory/validation/dmft_grid.py), at tiny sizes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from theory import validation
+from theory.validation import dmft_grid as g
+
+
+def test_check_is_registered_and_plan_is_ordered():
+    assert "dmft_grid_vs_networks" in validation.registered_checks()
+    th, nets = g.grid_plan("full")
+    assert len(th) == 6 and len(nets) == 6 * 3 * 3
+    # point by point, largest N first; every network point has its own explicit network seed
+    first = [p.kwargs for p in nets[:9]]
+    assert {(k["alpha_z"], k["alpha_r"]) for k in first} == {g.GRID_POINTS[0]}
+    assert [k["n"] for k in first] == [2000] * 3 + [1000] * 3 + [500] * 3
+    assert len({p.key for p in nets}) == len(nets)
+
+
+def test_network_task_tiny():
+    r = g.network_task(g_h=4.0, alpha_z=2.0, alpha_r=2.0, n=40, network_seed=1, t_qr=10.0, t_corr=30.0,
+                       t_transient=5.0, dt=0.1, n_units=10, max_lag=5.0)
+    assert r["tau"][0] == 0 and r["tau"][-1] == pytest.approx(5.0) and len(r["c_h"]) == len(r["tau"])
+    assert r["c_h"][0] > 0 and r["mean_h2"] > 0 and len(r["mean_h2_halves"]) == 2
+    assert np.isfinite(r["lambda_max"])
+
+
+def _records(net_values, theory_delta=0.1, theory_se=0.001, lam=0.05, lam_se=0.002):
+    """Synthetic sweep records: C_h(tau) = c0 exp(-tau / 10) for each (n, seed, c0, lambda)."""
+    tau = np.arange(0, 61.0)
+    th = {"status": "ok", "kwargs": {"alpha_z": 2.0, "alpha_r": 0.0},
+          "result": {"solver": "sampling", "delta_h": theory_delta, "delta_h_stderr": theory_se,
+                     "tau_relax": 10.0, "tau_relax_stderr": 0.1, "lambda_max": lam, "lambda_max_stderr": lam_se,
+                     "tau": tau.tolist(), "c_h": (theory_delta * np.exp(-tau / 10)).tolist(),
+                     "c_h_stderr": np.full(tau.size, theory_se).tolist(), "window": 60.0,
+                     "settings": {"n_chains": 8, "n_paths": 128, "dt": 0.1}}}
+    nets = [{"status": "ok", "kwargs": {"alpha_z": 2.0, "alpha_r": 0.0, "n": n},
+             "result": {"tau": tau.tolist(), "c_h": (c0 * np.exp(-tau / 10)).tolist(), "mean_h2": c0,
+                        "mean_h2_halves": [c0, c0], "lambda_max": lm}} for n, c0, lm in net_values]
+    return {"theory": [th], "networks": nets}
+
+
+def test_verdicts_pass_and_fail():
+    # networks scatter 0.099-0.101 at both sizes, lambda_max follows lambda_inf - 0.5 / N
+    vals = [(n, c, 0.05 - 0.5 / n + e) for n in (500, 1000) for c, e in ((0.099, -1e-3), (0.1, 0.0), (0.101, 1e-3))]
+    d = g.grid_data(_records(vals))
+    assert len(d) == 1 and [p["n"] for p in d[0]["per_n"]] == [500, 1000]
+    v = g.point_verdicts(d[0])
+    assert v["c"]["passed"] and v["delta"]["passed"] and v["lambda"]["passed"]
+    assert v["lambda"]["inv_n"][0] == pytest.approx(0.05, abs=1e-9)
+    rows = g.rows_for_point(d[0], v)
+    assert len(rows) == 3 and all(r.passed for r in rows)
+    # a 5% offset at the largest N with small seed errors and no finite-size change fails
+    vals = [(n, c * 0.95, 0.05 + e) for n in (500, 1000) for c, e in ((0.0999, -1e-4), (0.1, 0.0), (0.1001, 1e-4))]
+    v = g.point_verdicts(g.grid_data(_records(vals))[0])
+    assert not v["c"]["passed"] and not v["delta"]["passed"] and v["lambda"]["passed"]
+    # the lambda tolerance contains the DMFT error: a DMFT 10 SE away fails
+    v = g.point_verdicts(g.grid_data(_records(vals, lam=0.07, lam_se=0.002))[0])
+    assert not v["lambda"]["passed"]

@@ -27,7 +27,8 @@ from .gates import sigmoid
 from .gaussian import gaussian_average
 from .params import ModelParams
 
-__all__ = ["poeschl_teller_rate", "relaxation_row", "relaxation_table_gates", "format_relaxation_table"]
+__all__ = ["poeschl_teller_rate", "relaxation_row", "row_from_sampling", "relaxation_table_gates",
+           "format_relaxation_table"]
 
 
 def poeschl_teller_rate(tau_tail, gamma):
@@ -80,30 +81,37 @@ def relaxation_row(params: ModelParams, *, exact: bool | None = None, dmft_kwarg
     |d rhs / d tau_relax| se_tau (central difference); 0 for the exact solver.
     """
     exact = (params.alpha_z == 0 and params.alpha_r == 0) if exact is None else exact
-    row = {"g_h": params.g_h, "alpha_z": params.alpha_z, "alpha_r": params.alpha_r}
     if exact:
         r = solve_dmft(params)
         gamma = _mean_gate(params, 0.0)
-        lam, se_l, tau, se_t = r.lambda_max, 0.0, r.tau_relax, 0.0
-        row.update(solver="exact", tau_tail=r.tau_tail,
-                   rhs_tail=float(poeschl_teller_rate(r.tau_tail, gamma)))
-        row["ratio_tail"] = lam / row["rhs_tail"]
-    else:
-        s = solve_dmft_sampling(params, seed=seed, progress=False, **(dmft_kwargs or {}))
-        t = lambda_max_sampling(s, n_paths=tangent_paths, seed=seed)
-        gamma = _mean_gate(params, float(s.c_z[0]))
-        lam, se_l, tau, se_t = t.lambda_max, t.lambda_max_stderr, s.tau_relax, s.tau_relax_stderr
-        row.update(solver="sampling", delta_h=s.delta_h)
+        row = _row(params, "exact", r.lambda_max, 0.0, r.tau_relax, 0.0, gamma)
+        row.update(tau_tail=r.tau_tail, rhs_tail=float(poeschl_teller_rate(r.tau_tail, gamma)))
+        row["ratio_tail"] = row["lambda_max"] / row["rhs_tail"]
+        return row
+    s = solve_dmft_sampling(params, seed=seed, progress=False, **(dmft_kwargs or {}))
+    return row_from_sampling(s, lambda_max_sampling(s, n_paths=tangent_paths, seed=seed))
+
+
+def row_from_sampling(solution, tangent) -> dict:
+    """:func:`relaxation_row` from an existing sampling solution and its tangent result."""
+    p = solution.params
+    row = _row(p, "sampling", tangent.lambda_max, tangent.lambda_max_stderr, solution.tau_relax,
+               solution.tau_relax_stderr, _mean_gate(p, float(solution.c_z[0])))
+    row["delta_h"] = solution.delta_h
+    return row
+
+
+def _row(params, solver, lam, se_l, tau, se_t, gamma) -> dict:
     k = 2.0 / math.pi
     rhs = float(poeschl_teller_rate(k * tau, gamma))
     d = 1e-4 * tau
     drhs = float((poeschl_teller_rate(k * (tau + d), gamma) - poeschl_teller_rate(k * (tau - d), gamma)) / (2 * d))
     se_rhs = abs(drhs) * se_t
-    row.update(lambda_max=lam, lambda_max_stderr=se_l, tau_relax=tau, tau_relax_stderr=se_t, gamma=gamma,
-               product=lam * tau, product_stderr=math.hypot(tau * se_l, lam * se_t), rhs=rhs,
-               rhs_stderr=se_rhs, ratio=lam / rhs, ratio_stderr=abs(lam / rhs) * math.hypot(
-                   se_l / lam if lam else 0.0, se_rhs / rhs))
-    return row
+    return {"g_h": params.g_h, "alpha_z": params.alpha_z, "alpha_r": params.alpha_r, "solver": solver,
+            "lambda_max": lam, "lambda_max_stderr": se_l, "tau_relax": tau, "tau_relax_stderr": se_t,
+            "gamma": gamma, "product": lam * tau, "product_stderr": math.hypot(tau * se_l, lam * se_t),
+            "rhs": rhs, "rhs_stderr": se_rhs, "ratio": lam / rhs,
+            "ratio_stderr": abs(lam / rhs) * math.hypot(se_l / lam if lam else 0.0, se_rhs / rhs)}
 
 
 def relaxation_table_gates(g_values, alpha_z_values, *, dmft_kwargs=None, tangent_paths: int = 512,

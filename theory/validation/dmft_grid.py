@@ -185,6 +185,8 @@ def grid_data(records: dict, lags=LAGS) -> list[dict]:
                           "lambda": lam, "lam_mean": float(lam.mean()), "lam_se": float(se(lam)),
                           "h2": h2, "h2_mean": float(h2.mean()), "h2_se": float(se(h2)),
                           "h2_halves": np.array([r["mean_h2_halves"] for r in rs])})
+        if not per_n:
+            continue
         out.append({"alpha_z": key[0], "alpha_r": key[1], "theory": th, "lags": lags,
                     "c_theory": np.interp(lags, th["tau"], th["c_h"]),
                     "c_theory_se": np.interp(lags, th["tau"], th["c_h_stderr"]), "per_n": per_n})
@@ -341,10 +343,22 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default="reports/dmft_grid")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--only", choices=("theory", "networks", "both"), default="both")
+    ap.add_argument("--sizes", default=None, help="comma-separated N subset of the network plan, e.g. 500,1000")
+    ap.add_argument("--points", default=None, help="(alpha_z:alpha_r) subset, e.g. 2:0,0:0 (in this order)")
     args = ap.parse_args(argv)
     from concurrent.futures import ProcessPoolExecutor
 
     th_plan, net_plan = grid_plan(args.scale)
+    full_th, full_net = th_plan, net_plan
+    # subsets keep the keys of the full plan, so every process shares the same stored points
+    if args.sizes:
+        sizes = {int(x) for x in args.sizes.split(",")}
+        net_plan = [p for p in net_plan if p.kwargs["n"] in sizes]
+    if args.points:
+        order = [tuple(float(v) for v in x.split(":")) for x in args.points.split(",")]
+        net_plan = sorted([p for p in net_plan if (p.kwargs["alpha_z"], p.kwargs["alpha_r"]) in order],
+                          key=lambda p: (order.index((p.kwargs["alpha_z"], p.kwargs["alpha_r"])), p.index))
+        th_plan = [p for p in th_plan if (p.kwargs["alpha_z"], p.kwargs["alpha_r"]) in order]
     ex = ProcessPoolExecutor(args.workers) if args.workers > 1 else ThreadPoolExecutor(1)
     with ex:
         if args.only in ("theory", "both"):
@@ -353,8 +367,8 @@ def main(argv=None) -> int:
             run_sweep(network_task, net_plan, Path(args.out) / "networks", executor=ex, desc="grid networks")
     from ..sweeps import load_record
 
-    records = {"theory": [load_record(Path(args.out) / "theory", p) for p in th_plan],
-               "networks": [load_record(Path(args.out) / "networks", p) for p in net_plan]}
+    records = {"theory": [load_record(Path(args.out) / "theory", p) for p in full_th],
+               "networks": [load_record(Path(args.out) / "networks", p) for p in full_net]}
     print(format_table(grid_data(records)))
     return 0
 

@@ -60,3 +60,18 @@ def test_verdicts_pass_and_fail():
     # the lambda tolerance contains the DMFT error: a DMFT 10 SE away fails
     v = g.point_verdicts(g.grid_data(_records(vals, lam=0.07, lam_se=0.002))[0])
     assert not v["lambda"]["passed"]
+
+
+def test_path_bias_summary_and_quick_scale(tmp_path):
+    from types import SimpleNamespace
+
+    from theory.validation import Context
+    from theory.validation.dmft_sampling_bias import summarise
+
+    assert validation.registered_checks()["dmft_sampling_path_bias"](Context("quick", tmp_path)) == []
+    exact = SimpleNamespace(delta_h=1.0, tau_relax=10.0)
+    rows = [{"n_paths": 32, "n_chains": 4, "seed": s, "delta_h": 1.0 + e, "z_delta": e / 0.01, "tau_relax": 10.0,
+             "z_tau": 0.0} for s, e in enumerate((0.01, -0.01, 0.02))]
+    (out,) = summarise({"exact": exact, "rows": rows, "total": 128})
+    assert out["mean_z_delta"] == pytest.approx(2 / 3) and out["rel_delta"] == pytest.approx(0.02 / 3)
+    assert out["n_seeds"] == 3 and out["mean_z_tau"] == 0.0

@@ -32,15 +32,20 @@ SETTINGS = dict(n_paths=128, n_chains=8, dt=0.2, seed=0)   # the solver defaults
 def run(quick: bool) -> list[dict]:
     rows = []
     with threadpool_limits(1):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         r = solve_dmft_sampling(POINT, **SETTINGS)
-        measured = 1e3 * (time.perf_counter() - t0)
+        wall = 1e3 * (time.perf_counter() - t0)
+        # one thread: the process CPU time is what an idle core would take; the wall time on the
+        # shared machine is longer by the share taken by other processes
+        measured = 1e3 * (time.process_time() - c0)
         rel = r.delta_h_stderr / r.delta_h
         # time to reach 1%: the error falls as 1 / sqrt(paths) and the cost grows linearly with them
         ms = measured * max(1.0, (rel / 0.01) ** 2)
         rows.append({"size": "g_h=4, alpha_z=2: " + ", ".join(f"{k}={v}" for k, v in SETTINGS.items()),
                      "time": ms, "reference": BUDGET_MS, "ratio": ms / BUDGET_MS, "target": "<= 1",
-                     "note": f"time to 1% on delta_h = measured {measured / 1e3:.1f} s x max(1, (stderr / "
+                     "note": f"time to 1% on delta_h = measured CPU time {measured / 1e3:.1f} s (wall "
+                             f"{wall / 1e3:.1f} s "
+                             f"on the shared machine) x max(1, (stderr / "
                              f"1%)^2); solve_dmft_sampling: delta_h = {r.delta_h:.5f} +- {r.delta_h_stderr:.5f} "
                              f"(relative {100 * rel:.2f}%), tau_relax = {r.tau_relax:.2f} "
                              f"+- {r.tau_relax_stderr:.2f}, {r.n_iter} iterations, window "

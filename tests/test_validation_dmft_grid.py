@@ -16,6 +16,8 @@ def test_check_is_registered_and_plan_is_ordered():
     # point by point, largest N first; every network point has its own explicit network seed
     first = [p.kwargs for p in nets[:9]]
     assert {(k["alpha_z"], k["alpha_r"]) for k in first} == {g.GRID_POINTS[0]}
+    assert all("n_units" not in k for k in first)   # full scale: the default 200 recorded units
+    assert all(p.kwargs["n_units"] == 400 for p in g.grid_plan("quick")[1])
     assert [k["n"] for k in first] == [2000] * 3 + [1000] * 3 + [500] * 3
     assert len({p.key for p in nets}) == len(nets)
 

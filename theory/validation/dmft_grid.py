@@ -54,8 +54,8 @@ LAGS = (0.0, 2.0, 5.0, 10.0, 20.0, 40.0)
 #: Settings of the two scales. Times are in model time units (tau_h = 1); dt = 0.1 is the
 #: step of the constant-gate checks at s_z = 1/2 (0.05 intrinsic time units).
 SCALES = {
-    "quick": dict(points=((0.0, 0.0), (0.0, 2.0)), ns=(200, 400), seeds=(0, 1, 2), t_qr=150.0,
-                  t_corr=150.0, t_transient=100.0, dt=0.1,
+    "quick": dict(points=((0.0, 2.0), (2.0, 2.0)), ns=(200, 400), seeds=(0, 1, 2), t_qr=150.0,
+                  t_corr=150.0, t_transient=100.0, dt=0.1, n_units=400,
                   dmft=dict(n_paths=64, n_chains=6, dt=0.2), tangent_paths=256),
     "full": dict(points=GRID_POINTS, ns=(500, 1000, 2000), seeds=(0, 1, 2), t_qr=100.0,
                  t_corr=200.0, t_transient=100.0, dt=0.1, dmft=dict(), tangent_paths=512),
@@ -94,7 +94,7 @@ def network_task(*, g_h: float, alpha_z: float, alpha_r: float, n: int, network_
     half = traj.mean_h2.size // 2
     return {"lambda_max": res.lambda_max, "lambda_block_stderr": res.lambda_max_stderr,
             "tau": (np.arange(n_lag + 1) * dt_rec).tolist(), "c_h": c.tolist(),
-            "mean_h2": float(traj.mean_h2_avg),
+            "mean_h2": float(traj.mean_h2_avg), "n_units": int(h.shape[1]),
             "mean_h2_halves": [float(traj.mean_h2[:half].mean()), float(traj.mean_h2[half:].mean())]}
 
 
@@ -135,7 +135,8 @@ def grid_plan(scale: str = "full", points=None, base_seed: int = 0):
           for az, ar in points]
     # point by point, largest N first: an interrupted full-scale run has whole points
     nets = [dict(g_h=G_H, alpha_z=az, alpha_r=ar, n=n, network_seed=s, t_qr=cfg["t_qr"],
-                 t_corr=cfg["t_corr"], t_transient=cfg["t_transient"], dt=cfg["dt"])
+                 t_corr=cfg["t_corr"], t_transient=cfg["t_transient"], dt=cfg["dt"],
+                 **({"n_units": cfg["n_units"]} if "n_units" in cfg else {}))
             for az, ar in points for n in sorted(cfg["ns"], reverse=True) for s in cfg["seeds"]]
     return plan(theory_task, th, base_seed), plan(network_task, nets, base_seed)
 
@@ -184,7 +185,8 @@ def grid_data(records: dict, lags=LAGS) -> list[dict]:
             per_n.append({"n": int(n), "n_seeds": k, "c_h": cs.mean(0), "c_h_se": se(cs), "c_h_seeds": cs,
                           "lambda": lam, "lam_mean": float(lam.mean()), "lam_se": float(se(lam)),
                           "h2": h2, "h2_mean": float(h2.mean()), "h2_se": float(se(h2)),
-                          "h2_halves": np.array([r["mean_h2_halves"] for r in rs])})
+                          "h2_halves": np.array([r["mean_h2_halves"] for r in rs]),
+                          "n_units": min(r.get("n_units", 200) for r in rs)})
         if not per_n:
             continue
         out.append({"alpha_z": key[0], "alpha_r": key[1], "theory": th, "lags": lags,
@@ -245,8 +247,8 @@ def rows_for_point(d: dict, v: dict) -> list[CheckResult]:
     rows = [CheckResult(
         f"DMFT C_h(tau) = networks ({label}, N={big['n']})", float(d["c_theory"][w]), float(big["c_h"][w]),
         f"+-{c['tol'][w]:.3g} at tau={d['lags'][w]:g}", c["passed"],
-        f"{dmft}. {table}. Networks: {seeds} per N, sizes {ns}, C_h from 200 recorded units over "
-        f"the correlation window. Tolerance per lag: 3 x sqrt(seed SE^2 + DMFT SE^2) + the measured "
+        f"{dmft}. {table}. Networks: {seeds} per N, sizes {ns}, C_h from the first {big['n_units']} units "
+        f"over the correlation window (time average of h_i(t) h_i(t + tau)). Tolerance per lag: 3 x sqrt(seed SE^2 + DMFT SE^2) + the measured "
         f"finite-size change between the two largest N. DMFT tau_relax = {th['tau_relax']:.3g} +- "
         f"{th['tau_relax_stderr']:.2g}.")]
     dl = v["delta"]

@@ -77,3 +77,24 @@ def test_path_bias_summary_and_quick_scale(tmp_path):
     (out,) = summarise({"exact": exact, "rows": rows, "total": 128})
     assert out["mean_z_delta"] == pytest.approx(2 / 3) and out["rel_delta"] == pytest.approx(0.02 / 3)
     assert out["n_seeds"] == 3 and out["mean_z_tau"] == 0.0
+
+
+def test_lambda_row_fails_when_both_finite_size_laws_are_rejected():
+    # three sizes; the middle one far below both neighbours (as measured at N = 1000 for alpha_z = 2)
+    vals = [(n, c, lam + e) for n, lam in ((500, 0.047), (1000, 0.028), (2000, 0.050))
+            for c, e in ((0.1, -1e-3), (0.1, 0.0), (0.1, 1e-3))]
+    v = g.point_verdicts(g.grid_data(_records(vals, lam=0.04, lam_se=0.01))[0])
+    assert max(v["lambda"]["p_law"]) < 0.01 and not v["lambda"]["passed"]
+    # a smooth 1/N approach passes the law test
+    vals = [(n, c, 0.05 - 5.0 / n + e) for n in (500, 1000, 2000) for c, e in ((0.1, -1e-3), (0.1, 0.0), (0.1, 1e-3))]
+    v = g.point_verdicts(g.grid_data(_records(vals))[0])
+    assert v["lambda"]["law_ok"] and v["lambda"]["passed"]
+
+
+def test_lambda_error_is_at_least_the_block_error():
+    vals = [(n, 0.1, 0.05) for n in (500, 1000) for _ in range(3)]
+    rec = _records(vals)
+    for r in rec["networks"]:
+        r["result"]["lambda_block_stderr"] = 0.006
+    p = g.grid_data(rec)[0]["per_n"][0]
+    assert p["lam_seed_se"] < 1e-15 and p["lam_se"] == pytest.approx(0.006 / np.sqrt(3))

@@ -331,12 +331,17 @@ assert np.all(np.diff([row["tau_relax"] for row in table]) < 0)
 assert ident["lam"] < 1e-8 and ident["delta"] < 1e-8 and ident["tau"] < 1e-8 * dmft.tau_relax * 100
 
 # %% [markdown]
-# **(f) Fluctuating gates (section 5).** Every grid point passes its three comparisons: C_h(tau) at
-# each lag and delta_h within 3 x sqrt(seed SE^2 + DMFT chain SE^2) + the measured finite-size
-# change; lambda_max within 3 x sqrt(extrapolation SE^2 + DMFT SE^2) + half the difference of the
-# a/N and a/sqrt(N) extrapolations.
+# **(f) Fluctuating gates (section 5).** Every grid point passes: C_h(tau) at each lag and delta_h
+# within 3 x sqrt(seed SE^2 + DMFT chain SE^2) + the measured finite-size change. Full scale also:
+# lambda_max within 3 x sqrt(extrapolation SE^2 + DMFT SE^2) + half the difference of the a/N and
+# a/sqrt(N) extrapolations, with neither law rejected (chi^2, p >= 0.01). At quick scale (N = 200,
+# 400) that tolerance (about 0.13, measured) exceeds lambda_max itself, so lambda is printed only.
 
 # %%
 for d in grid:
     v = dmft_grid.point_verdicts(d)
-    assert v["c"]["passed"] and v["delta"]["passed"] and v["lambda"]["passed"], (d["alpha_z"], d["alpha_r"])
+    assert v["c"]["passed"] and v["delta"]["passed"], (d["alpha_z"], d["alpha_r"])
+    print(f"alpha_z={d['alpha_z']:g}, alpha_r={d['alpha_r']:g}: lambda DMFT {v['lambda']['theory']:.4f}, "
+          f"extrapolated {v['lambda']['inf']:.4f} +- {v['lambda']['tol']:.3f}")
+    if SCALE == "full":
+        assert v["lambda"]["passed"], (d["alpha_z"], d["alpha_r"])

@@ -53,6 +53,15 @@ transients 100 + 40, correlation window 200, dt 0.1, 200 recorded units):
   high DMFT draw (0.1225(10) then; five solves now 0.1194-0.1213, no dt dependence between 0.05
   and 0.2). Transient: the population <h^2> of the second half of the correlation window differs
   from the first by -6.6%, -1.3%, +1.2% at N = 2000 (no common sign: no drift resolved).
+- (0, 0), N = 500 / 1000 / 2000 (exact DMFT): <h^2> 0.1146(46) / 0.1252(38) / 0.1217(18) (DMFT
+  0.1203, +0.8 SE), C_h at N = 2000 within 1.5 SE at every lag; lambda_max 0.0468(34) /
+  0.0368(39) / 0.0556(26) (DMFT 0.0562): the same dip at N = 1000, both laws rejected (p < 0.001).
+- (0, 2), N = 500 / 1000 (N = 2000 not reached): <h^2> 0.1555(46) / 0.1495(18), C_h within 1.1
+  SE up to lag 20 (+5 SE at lag 40, inside the finite-size term); lambda_max 0.115(11) /
+  0.126(8) vs the tangent DMFT 0.114(3): the output gate doubles lambda_max, as predicted; the
+  two-size extrapolation (0.144 +- 0.12) tests nothing at these sizes.
+- (2, 2), N = 1000 only, 2 seeds: <h^2> 0.1492(12) vs DMFT 0.1539(6), -3.5 combined SE, no second
+  size for a finite-size term and, from (0, 2), a DMFT chain error about 2x too small: open.
 - Slow networks: N = 1000 seed 0 has C_h(40) / C_h(0) = 0.88 at alpha_z = 2 and 0.50 at
   alpha_z = 0 (same Jh): a finite-N property of that coupling matrix, not of the gate.
 """

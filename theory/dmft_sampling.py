@@ -28,13 +28,19 @@ Definitions: delta_h = C_h(0); tau_relax = int_0^W C_h(tau) dtau / C_h(0) (the i
 Measured limitations. (1) The iteration has a slow mode, the time scale of C (rate about 0.93
 per undamped iteration at additive g = 2); convergence tests over 10 iterations stopped early
 (alpha_z = 2, g_h = 4: tau_relax 18.1 +- 1.5 vs 22.8 +- 0.7 and 24.2 +- 2.1 with 30), hence the
-default trend window of 30 and the over-relaxed time scale before convergence. (2) With few
-paths per chain (64) tau_relax came out low in 3 of 3 seeds at additive g = 2 (-0.9, -2.8, -1.4
-chain standard errors), while 6 seeds with 128 paths scattered around the exact values
-(tau_relax: +2.2, -1.0, -1.5, +1.1, +0.7, +0.1 stderr). A second-order bias of the nonlinear
-iteration in the noise of the input C_phi (variance ~ 1 / paths) is suspected, not resolved; the
-negative eigenvalues of the noisy circulant spectrum that are set to 0 carry only ~1e-4 of the
-variance, so they are not the cause. (3) alpha_z = 10
+default trend window of 30 and the over-relaxed time scale before convergence. (2) Small-path
+bias (suspected last session: 64 paths per chain gave tau_relax low in 3 of 3 seeds). Measured at
+additive g = 2 (exact reference) with 1024 paths per iteration split as 32 x 32, 64 x 16, 128 x 8
+and 256 x 4 (paths x chains), 4 seeds each, window 30, dt 0.1 (check
+``dmft_sampling_path_bias``; per-chain-mean estimator of tau_relax): mean z = (sampled - exact) / chain stderr of tau_relax -0.59,
+-0.22, -0.20, -1.26 and of delta_h -0.55, +0.09, -1.51 (one seed at -5.6 with an unusually small
+chain error), -0.08: no trend with the paths per chain, so no O(1 / paths) bias of the iteration
+is resolved at the 0.3-0.6 stderr level (about 2-4% of tau_relax); over all 16 solves the mean z
+of tau_relax is -0.57 +- 0.33. What did scale as 1 / paths per chain was the ratio estimator:
+the mean of per-chain ratios int C_h / C_h(0) sat below the ratio of the chain-mean C_h by 0.116,
+0.054, 0.037, 0.015 (of 6.5); tau_relax is therefore now taken from the chain-mean C_h with a
+jackknife error over chains. The negative eigenvalues of the noisy circulant spectrum that are set
+to 0 carry only ~1e-4 of the variance. (3) alpha_z = 10
 at g_h = 4 needs lag windows beyond 320 (correlation time of C_phi above 150): minutes per solve.
 """
 
@@ -524,7 +530,8 @@ def field_spectra(model: FieldModel, grid: _Grid, c_phi: np.ndarray) -> dict:
 def _summarise(params, model, grid, chains, settings):
     """Per chain: averages over its n_average iterations and batches; across chains: mean and
     stderr = std / sqrt(n_chains) (the chains are independent, so this includes the noise that the
-    damped iteration carries along its slow mode)."""
+    damped iteration carries along its slow mode); tau_relax from the chain-mean C_h with a
+    jackknife error over chains."""
     
 
     def integral(c):
@@ -546,7 +553,13 @@ def _summarise(params, model, grid, chains, settings):
     c_h, c_h_se = mean_se(c_h_all)
     c_p, c_p_se = mean_se(c_p_all)
     delta, delta_se = mean_se([p[2] for p in per])
-    tau_relax, tau_se = mean_se([p[3] for p in per])
+    # tau_relax is a ratio: from the chain-mean C_h (a mean of per-chain ratios carries the ratio
+    # bias of one chain's paths, O(1 / paths per chain): measured 0.12 of 6.5 at 32 paths per chain,
+    # 0.015 at 256, additive g = 2), with the jackknife error over chains
+    tau_relax = float(integral(c_h) / c_h[0])
+    loo = (c_h_all.sum(0)[None, :] - c_h_all) / (n - 1)
+    loo_tau = integral(loo) / loo[:, 0]
+    tau_se = float(math.sqrt((n - 1) / n * np.sum((loo_tau - loo_tau.mean()) ** 2)))
     sp = field_spectra(model, grid, c_p)
     residuals = [r for ch in chains for r in ch.residuals]
     noise = [r for ch in chains for r in ch.noise]

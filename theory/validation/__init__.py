@@ -23,7 +23,8 @@ CHECK_MODULES = ("theory.validation.foundation", "theory.validation.static",
                  "theory.validation.spectral", "theory.validation.dmft",
                  "theory.validation.phase", "theory.validation.memory",
                  "theory.validation.adjoint", "theory.validation.dmft_sampling",
-                 "theory.validation.complexity",)
+                 "theory.validation.complexity", "theory.validation.dmft_grid",
+                 "theory.validation.dmft_sampling_bias",)
 
 
 @dataclass

@@ -1,0 +1,100 @@
+"""DMFT-vs-networks grid check (theory/validation/dmft_grid.py), at tiny sizes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from theory import validation
+from theory.validation import dmft_grid as g
+
+
+def test_check_is_registered_and_plan_is_ordered():
+    assert "dmft_grid_vs_networks" in validation.registered_checks()
+    th, nets = g.grid_plan("full")
+    assert len(th) == 6 and len(nets) == 6 * 3 * 3
+    # point by point, largest N first; every network point has its own explicit network seed
+    first = [p.kwargs for p in nets[:9]]
+    assert {(k["alpha_z"], k["alpha_r"]) for k in first} == {g.GRID_POINTS[0]}
+    assert all("n_units" not in k for k in first)   # full scale: the default 200 recorded units
+    assert all(p.kwargs["n_units"] == 400 for p in g.grid_plan("quick")[1])
+    assert [k["n"] for k in first] == [2000] * 3 + [1000] * 3 + [500] * 3
+    assert len({p.key for p in nets}) == len(nets)
+
+
+def test_network_task_tiny():
+    r = g.network_task(g_h=4.0, alpha_z=2.0, alpha_r=2.0, n=40, network_seed=1, t_qr=10.0, t_corr=30.0,
+                       t_transient=5.0, dt=0.1, n_units=10, max_lag=5.0)
+    assert r["tau"][0] == 0 and r["tau"][-1] == pytest.approx(5.0) and len(r["c_h"]) == len(r["tau"])
+    assert r["c_h"][0] > 0 and r["mean_h2"] > 0 and len(r["mean_h2_halves"]) == 2
+    assert np.isfinite(r["lambda_max"])
+
+
+def _records(net_values, theory_delta=0.1, theory_se=0.001, lam=0.05, lam_se=0.002):
+    """Synthetic sweep records: C_h(tau) = c0 exp(-tau / 10) for each (n, seed, c0, lambda)."""
+    tau = np.arange(0, 61.0)
+    th = {"status": "ok", "kwargs": {"alpha_z": 2.0, "alpha_r": 0.0},
+          "result": {"solver": "sampling", "delta_h": theory_delta, "delta_h_stderr": theory_se,
+                     "tau_relax": 10.0, "tau_relax_stderr": 0.1, "lambda_max": lam, "lambda_max_stderr": lam_se,
+                     "tau": tau.tolist(), "c_h": (theory_delta * np.exp(-tau / 10)).tolist(),
+                     "c_h_stderr": np.full(tau.size, theory_se).tolist(), "window": 60.0,
+                     "settings": {"n_chains": 8, "n_paths": 128, "dt": 0.1}}}
+    nets = [{"status": "ok", "kwargs": {"alpha_z": 2.0, "alpha_r": 0.0, "n": n},
+             "result": {"tau": tau.tolist(), "c_h": (c0 * np.exp(-tau / 10)).tolist(), "mean_h2": c0,
+                        "mean_h2_halves": [c0, c0], "lambda_max": lm}} for n, c0, lm in net_values]
+    return {"theory": [th], "networks": nets}
+
+
+def test_verdicts_pass_and_fail():
+    # networks scatter 0.099-0.101 at both sizes, lambda_max follows lambda_inf - 0.5 / N
+    vals = [(n, c, 0.05 - 0.5 / n + e) for n in (500, 1000) for c, e in ((0.099, -1e-3), (0.1, 0.0), (0.101, 1e-3))]
+    d = g.grid_data(_records(vals))
+    assert len(d) == 1 and [p["n"] for p in d[0]["per_n"]] == [500, 1000]
+    v = g.point_verdicts(d[0])
+    assert v["c"]["passed"] and v["delta"]["passed"] and v["lambda"]["passed"]
+    assert v["lambda"]["inv_n"][0] == pytest.approx(0.05, abs=1e-9)
+    rows = g.rows_for_point(d[0], v)
+    assert len(rows) == 3 and all(r.passed for r in rows)
+    # a 5% offset at the largest N with small seed errors and no finite-size change fails
+    vals = [(n, c * 0.95, 0.05 + e) for n in (500, 1000) for c, e in ((0.0999, -1e-4), (0.1, 0.0), (0.1001, 1e-4))]
+    v = g.point_verdicts(g.grid_data(_records(vals))[0])
+    assert not v["c"]["passed"] and not v["delta"]["passed"] and v["lambda"]["passed"]
+    # the lambda tolerance contains the DMFT error: a DMFT 10 SE away fails
+    v = g.point_verdicts(g.grid_data(_records(vals, lam=0.07, lam_se=0.002))[0])
+    assert not v["lambda"]["passed"]
+
+
+def test_path_bias_summary_and_quick_scale(tmp_path):
+    from types import SimpleNamespace
+
+    from theory.validation import Context
+    from theory.validation.dmft_sampling_bias import summarise
+
+    assert validation.registered_checks()["dmft_sampling_path_bias"](Context("quick", tmp_path)) == []
+    exact = SimpleNamespace(delta_h=1.0, tau_relax=10.0)
+    rows = [{"n_paths": 32, "n_chains": 4, "seed": s, "delta_h": 1.0 + e, "z_delta": e / 0.01, "tau_relax": 10.0,
+             "z_tau": 0.0} for s, e in enumerate((0.01, -0.01, 0.02))]
+    (out,) = summarise({"exact": exact, "rows": rows, "total": 128})
+    assert out["mean_z_delta"] == pytest.approx(2 / 3) and out["rel_delta"] == pytest.approx(0.02 / 3)
+    assert out["n_seeds"] == 3 and out["mean_z_tau"] == 0.0
+
+
+def test_lambda_row_fails_when_both_finite_size_laws_are_rejected():
+    # three sizes; the middle one far below both neighbours (as measured at N = 1000 for alpha_z = 2)
+    vals = [(n, c, lam + e) for n, lam in ((500, 0.047), (1000, 0.028), (2000, 0.050))
+            for c, e in ((0.1, -1e-3), (0.1, 0.0), (0.1, 1e-3))]
+    v = g.point_verdicts(g.grid_data(_records(vals, lam=0.04, lam_se=0.01))[0])
+    assert max(v["lambda"]["p_law"]) < 0.01 and not v["lambda"]["passed"]
+    # a smooth 1/N approach passes the law test
+    vals = [(n, c, 0.05 - 5.0 / n + e) for n in (500, 1000, 2000) for c, e in ((0.1, -1e-3), (0.1, 0.0), (0.1, 1e-3))]
+    v = g.point_verdicts(g.grid_data(_records(vals))[0])
+    assert v["lambda"]["law_ok"] and v["lambda"]["passed"]
+
+
+def test_lambda_error_is_at_least_the_block_error():
+    vals = [(n, 0.1, 0.05) for n in (500, 1000) for _ in range(3)]
+    rec = _records(vals)
+    for r in rec["networks"]:
+        r["result"]["lambda_block_stderr"] = 0.006
+    p = g.grid_data(rec)[0]["per_n"][0]
+    assert p["lam_seed_se"] < 1e-15 and p["lam_se"] == pytest.approx(0.006 / np.sqrt(3))

@@ -197,13 +197,14 @@ class VectorFieldKernels:
         """(f, s, eta): the velocity (F, N), what units send (K, N) and the fields (K, N).
 
         ``eta`` (K, N), if given, are the fields J^k s_k already computed at this state (a replay
-        from the tape): then no coupling product is formed.
+        from the tape): then no coupling product is formed and s is None (not needed for f).
         """
         g = self.gen
-        s = _outputs(g.sends, *y, **self.kw_sends)
         if eta is not None:
-            pass
-        elif self._stacked_zr and (s[1] is s[2] or np.array_equal(s[1], s[2])):
+            f = np.array(_outputs(g.vector_field, *y, *eta, **self._kw(self.kw_field, g.vector_field, t)))
+            return f, None, eta
+        s = _outputs(g.sends, *y, **self.kw_sends)
+        if self._stacked_zr and (s[1] is s[2] or np.array_equal(s[1], s[2])):
             uu = self.net.J_zr @ s[1]
             n = self.net.n
             eta = (self.net.Jh @ s[0], uu[:n], uu[n:])
@@ -516,7 +517,8 @@ class _Segment:
         self.per_step = len(stages[0])
         self.times = np.array([st[0] for st in flat])
         self.y = np.ascontiguousarray(np.stack([st[1] for st in flat], axis=1))
-        self.sends = np.ascontiguousarray(np.stack([np.stack(st[2]) for st in flat], axis=1))
+        # what units send, for all stages at once (elementwise; replayed stages do not form it)
+        self.sends = np.ascontiguousarray(np.array(_outputs(kern.gen.sends, *self.y, **kern.kw_sends)))
         self.eta = np.ascontiguousarray(np.stack([np.stack(st[3]) for st in flat], axis=1))
         self.b = kern.b_factors(self.times, self.y, self.eta)
         self.kern = kern

@@ -6,7 +6,13 @@ Rows:
   on the same trajectory window, over alpha_z (exact at any N as the window grows; tolerance the
   99% Student-t multiple of the seed standard error of the paired difference);
 * explode: adjoint growth rate extrapolated to N -> infinity (a/N and a/sqrt(N), as in
-  theory/validation/dmft.py) = DMFT lambda_max, over g;
+  theory/validation/dmft.py) = DMFT lambda_max, over g; full scale only (N = 1000, 2000). At quick
+  sizes the finite-size bias is larger than the quick seeds can extrapolate: measured at additive
+  g = 2 (8 seeds, window 100): N = 200 0.077 +- 0.012, 400 0.079 +- 0.009, 800 0.091 +- 0.005
+  against lambda_max = 0.1125, so an extrapolation from (200, 400) carried a +-0.15 band. At quick
+  scale the statement is covered by its two exact parts instead: the adjoint rate equals the
+  tangent rate on the same trajectory (rows below, paired) and the network lambda_max tends to the
+  DMFT value (theory/validation/dmft.py);
 * correlation: normalised two-time correlation of lambda_h across units = psi_0(s_z tau)/psi_0(0)
   (gradient-independence assumption), over g; tolerance 99% Student-t x seed stderr at the largest N
   plus the change between N/2 and N (measured finite-size drift);
@@ -114,7 +120,7 @@ def quiescent_data(params: ModelParams, ns, seeds, *, t_window: float, dt: float
 
 @check("adjoint_growth_and_correlation")
 def check_adjoint_chaotic(ctx) -> list[CheckResult]:
-    ns = ctx.size((200, 400), (500, 1000))
+    ns = ctx.size((200, 400), (1000, 2000))
     seeds = list(range(ctx.size(6, 6)))
     t_window = ctx.size(100.0, 150.0)
     points = ctx.size((("additive g=2", ModelParams.additive(2.0), 0.05),),
@@ -126,13 +132,14 @@ def check_adjoint_chaotic(ctx) -> list[CheckResult]:
         data.append((label, d))
         v = rate_verdict(d)
         table = "; ".join(f"N={p['n']}: {p['rate_mean']:.4f} +- {p['rate_se']:.4f}" for p in d["per_n"])
-        rows.append(CheckResult(
-            f"adjoint backward growth rate of |lambda_h| (N->inf) = DMFT lambda_max ({label})",
-            v["theory"], v["inf"], f"+-{v['tol']:.3g}", v["passed"],
-            f"Terminal loss, homogeneous adjoint fitted over {t_window:g} time units after 10 of alignment, "
-            f"{len(seeds)} seeds per N: {table}. Extrapolations a/N: {v['inv_n']:.4f}, a/sqrt(N): "
-            f"{v['inv_sqrt_n']:.4f}; tolerance 3 x the larger extrapolation stderr (seed spreads) + half "
-            f"their difference (finite-size model error)."))
+        if ctx.scale == "full":  # quick sizes cannot resolve the finite-size bias (module docstring)
+            rows.append(CheckResult(
+                f"adjoint backward growth rate of |lambda_h| (N->inf) = DMFT lambda_max ({label})",
+                v["theory"], v["inf"], f"+-{v['tol']:.3g}", v["passed"],
+                f"Terminal loss, homogeneous adjoint fitted over {t_window:g} time units after 10 of alignment, "
+                f"{len(seeds)} seeds per N: {table}. Extrapolations a/N: {v['inv_n']:.4f}, a/sqrt(N): "
+                f"{v['inv_sqrt_n']:.4f}; tolerance 3 x the larger extrapolation stderr (seed spreads) + half "
+                f"their difference (finite-size model error)."))
         c = correlation_verdict(d)
         w = c["worst"]
         rows.append(CheckResult(

@@ -24,8 +24,15 @@ H = -d^2/du^2 + 1 - s_r^2 C_phi'(u / s_z) (u = s_z (s - s')), and:
 * normalised two-time correlation across units rho(tau) = C_lambda(s, s + tau) /
   sqrt(C_lambda(s, s) C_lambda(s + tau, s + tau)) = psi_0(s_z tau) / psi_0(0).
 
-The growth-rate statement is exact at any N (the adjoint propagator is the transpose of the
-tangent propagator, with the same singular values), with or without the update gate. Regimes:
+The growth-rate statement is exact at any N, with or without the update gate (why: below, and
+:func:`adjoint_growth_rate`), so for fluctuating gates (alpha_z > 0 or alpha_r > 0) the backward
+growth rate is the lambda_max of the sampled tangent DMFT (:mod:`theory.dmft_tangent_sampling`).
+Why: after the loss has stopped acting, lambda(t) = M(T, t)^T lambda(T), where M(T, t) is the
+tangent propagator (dx(T) = M(T, t) dx(t)); for the simulated map this holds exactly step by step,
+the discrete adjoint being the transpose of the exact linearised step, so lambda_m . v_m is
+conserved along any tangent vector v (tests/test_adjoint.py). M and M^T have the same singular
+values, so |lambda(t)| / |lambda(T)| grows like the largest singular value of M(T, t), i.e. as
+exp(lambda_max (T - t)) for a generic lambda(T). Regimes:
 explode (chaos, lambda_max > 0), vanish (stable fixed point: rate = right edge of the fixed-point
 Jacobian spectrum < 0, :func:`theory.spectral_curve.right_edge`; quiescent state
 s_z (g_h s_r - 1)), persist (right edge = 0: alpha_z > 0 puts whiskers/frozen units at 0, the
@@ -50,7 +57,7 @@ from .params import ModelParams, validate_positive
 from .simulation import integrate
 
 __all__ = ["AdjointMFT", "adjoint_mft", "gradient_regime", "quiescent_rate", "AdjointMeasurement",
-           "measure_adjoint", "even_ground_state"]
+           "measure_adjoint", "even_ground_state", "GrowthRate", "adjoint_growth_rate"]
 
 
 def even_ground_state(potential, half_width: float, n: int):
@@ -132,6 +139,66 @@ def adjoint_mft(params: ModelParams, *, n_grid: int = 1500) -> AdjointMFT:
     u_inf = float(potential(np.array([1e3 * half]))[0])
     lam = float(gen.lyapunov_constant_gates(e0, **kwargs_for(gen.lyapunov_constant_gates, params))[0])
     return AdjointMFT(params, lam, e0, abs(e0 - dm.e0), u / gamma, psi, gamma * math.sqrt(max(u_inf - e0, 0.0)))
+
+
+@dataclass
+class GrowthRate:
+    """Mean-field backward growth rate of the gradient norm (= lambda_max of the tangent DMFT).
+
+    Attributes
+    ----------
+    growth_rate, stderr : float
+        The rate and its statistical error (0 for the deterministic constant-gate solver).
+    method : str
+        'constant-gate DMFT' or 'sampled tangent DMFT'.
+    solution, tangent : optional
+        The sampling DMFT solution and the :class:`theory.dmft_tangent_sampling.TangentResult`
+        (None for constant gates).
+    """
+
+    params: ModelParams
+    growth_rate: float
+    stderr: float
+    method: str
+    solution: object = None
+    tangent: object = None
+
+
+def adjoint_growth_rate(params: ModelParams, *, dmft_kwargs=None, tangent_kwargs=None) -> GrowthRate:
+    """Backward growth rate of |lambda| on the chaotic attractor, for any gates.
+
+    Parameters
+    ----------
+    params : ModelParams
+        beta_h = 0, zero inputs (stationary DMFT).
+    dmft_kwargs, tangent_kwargs : dict, optional
+        Passed to :func:`theory.dmft_sampling.solve_dmft_sampling` and
+        :func:`theory.dmft_tangent_sampling.lambda_max_sampling` (fluctuating gates only).
+
+    Returns
+    -------
+    GrowthRate
+
+    Notes
+    -----
+    rate = lambda_max of the forward tangent dynamics (module Notes: the homogeneous adjoint
+    propagator is the transpose of the tangent propagator). Constant gates (alpha_z = alpha_r = 0,
+    or the additive model): s_z(-1 + sqrt(1 - E0)) from :func:`adjoint_mft` (the same Schroedinger
+    problem as the tangent DMFT); otherwise the root of mu(lambda) = 1 of the sampled tangent DMFT
+    on the self-consistent sampled paths (tangent fields independent of the state fields: the
+    approximation stated in :mod:`theory.dmft_tangent_sampling`).
+    """
+    if not isinstance(params, ModelParams):
+        raise TypeError(f"params must be a ModelParams, got {type(params).__name__}")
+    if not params.is_gated or (params.alpha_z == 0 and params.alpha_r == 0):
+        th = adjoint_mft(params)
+        return GrowthRate(params, th.growth_rate, 0.0, "constant-gate DMFT")
+    from .dmft_sampling import solve_dmft_sampling
+    from .dmft_tangent_sampling import lambda_max_sampling
+
+    sol = solve_dmft_sampling(params, **(dmft_kwargs or {}))
+    tan = lambda_max_sampling(sol, **(tangent_kwargs or {}))
+    return GrowthRate(params, tan.lambda_max, tan.lambda_max_stderr, "sampled tangent DMFT", sol, tan)
 
 
 def quiescent_rate(params: ModelParams) -> float:

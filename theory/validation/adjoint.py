@@ -6,7 +6,7 @@ Rows:
   on the same trajectory window, over alpha_z (exact at any N as the window grows; tolerance the
   99% Student-t multiple of the seed standard error of the paired difference);
 * explode: adjoint growth rate extrapolated to N -> infinity (a/N and a/sqrt(N), as in
-  theory/validation/dmft.py) = DMFT lambda_max, over g; full scale only (N = 1000, 2000). At quick
+  theory/validation/dmft.py) = DMFT lambda_max, over g; full scale only (N = 500, 1000). At quick
   sizes the finite-size bias is larger than the quick seeds can extrapolate: measured at additive
   g = 2 (8 seeds, window 100): N = 200 0.077 +- 0.012, 400 0.079 +- 0.009, 800 0.091 +- 0.005
   against lambda_max = 0.1125, so an extrapolation from (200, 400) carried a +-0.15 band. At quick
@@ -20,20 +20,23 @@ Rows:
 * slow modes: the update gate slows the decorrelation of lambda_h (rho(3) grows with alpha_z; the
   alpha_z > 0 theory of rho is not built yet, so this row checks the direction only);
 * fluctuating gates (check ``adjoint_growth_fluctuating_gates``, full scale only: N = 500 and 1000,
-  sampling DMFT solves of minutes each): the backward growth rate of |lambda_h| over alpha_z in
-  {0, 2, 10} and g_h in {4, 6} = lambda_max of the tangent DMFT (constant-gate solver at
-  alpha_z = 0, sampled tangent DMFT otherwise); tolerance t_99 x sqrt(seed stderr^2 + DMFT stderr^2)
-  at N = 1000 + the change between N = 500 and 1000 (measured finite-size drift).
+  sampling DMFT solves of minutes each): over alpha_z in {0, 2, 10} and g_h in {4, 6}, the backward
+  growth rate of |lambda_h| = lambda_max of the tangent DMFT (constant-gate solver at alpha_z = 0,
+  sampled tangent DMFT otherwise) and rho(tau) of lambda_h = the sampled adjoint DMFT
+  (theory/adjoint_sampling.py; psi_0 at alpha_z = 0); tolerance t_99 x sqrt(seed stderr^2 + theory
+  stderr^2) at N = 1000 + the change between N = 500 and 1000 (measured finite-size drift).
 The computations live in ``*_data`` functions that tests call at tiny sizes.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
 from ..adjoint_mft import adjoint_growth_rate, adjoint_mft, measure_adjoint, quiescent_rate
+from ..adjoint_sampling import adjoint_correlation_sampling
 from ..params import ModelParams
 from . import CheckResult, check
 from .dmft import _extrapolate
@@ -122,18 +125,27 @@ def quiescent_data(params: ModelParams, ns, seeds, *, t_window: float, dt: float
 
 
 def fluctuating_data(params: ModelParams, ns, seeds, *, t_window: float, dt: float = 0.1, dmft_kwargs=None,
-                     tangent_kwargs=None) -> dict:
-    """Adjoint growth rates of networks (sizes ``ns``, several seeds) and the mean-field rate
-    (:func:`theory.adjoint_mft.adjoint_growth_rate`) at one parameter point, with rho(tau)."""
+                     tangent_kwargs=None, lags=LAGS) -> dict:
+    """Adjoint growth rates and rho(tau) of networks (sizes ``ns``, several seeds) and of the
+    mean-field theory (:func:`theory.adjoint_mft.adjoint_growth_rate`; rho from
+    :func:`theory.adjoint_sampling.adjoint_correlation_sampling`, psi_0 for constant gates)."""
     theory = adjoint_growth_rate(params, dmft_kwargs=dmft_kwargs, tangent_kwargs=tangent_kwargs)
+    if theory.solution is None:
+        th_rho, th_rho_se = adjoint_mft(params).rho_at(lags), np.zeros(len(lags))
+    else:
+        corr = adjoint_correlation_sampling(theory.solution, theory.growth_rate, seed=2)
+        th_rho, th_rho_se = corr.rho_at(lags), np.interp(lags, corr.tau, corr.rho_stderr)
     per_n = []
     for n in ns:
         ms = [measure_adjoint(params, n, s, t_window=t_window, dt=dt, t_transient=100.0, t_align=20.0,
-                              tangent=False) for s in seeds]
+                              tangent=False, lags=lags) for s in seeds]
         rates = np.array([m.growth_rate for m in ms])
+        rho = np.array([m.rho for m in ms])
         per_n.append({"n": int(n), "rates": rates, "mean": float(rates.mean()), "se": _se(rates),
-                      "rho": np.array([m.rho for m in ms]), "lags": ms[0].lags})
-    return {"params": params, "theory": theory, "per_n": per_n}
+                      "rho": rho, "rho_mean": rho.mean(axis=0), "rho_se": rho.std(axis=0, ddof=1) / math.sqrt(len(seeds)),
+                      "lags": ms[0].lags})
+    return {"params": params, "theory": theory, "per_n": per_n, "lags": np.asarray(lags, float),
+            "rho_theory": np.asarray(th_rho), "rho_theory_se": np.asarray(th_rho_se)}
 
 
 def fluctuating_verdict(d: dict) -> dict:
@@ -143,8 +155,12 @@ def fluctuating_verdict(d: dict) -> dict:
     drift = abs(big["mean"] - d["per_n"][-2]["mean"]) if len(d["per_n"]) > 1 else 0.0
     th = d["theory"]
     tol = t_factor(len(big["rates"])) * math.hypot(big["se"], th.stderr) + drift
+    rho_drift = np.abs(big["rho_mean"] - d["per_n"][-2]["rho_mean"]) if len(d["per_n"]) > 1 else 0.0
+    rho_tol = t_factor(len(big["rates"])) * np.hypot(big["rho_se"], d["rho_theory_se"]) + rho_drift
+    rho_dev = np.abs(big["rho_mean"] - d["rho_theory"])
     return {"theory": th.growth_rate, "sim": big["mean"], "tol": tol, "drift": drift,
-            "passed": abs(big["mean"] - th.growth_rate) < tol}
+            "passed": abs(big["mean"] - th.growth_rate) < tol, "rho_tol": rho_tol, "rho_dev": rho_dev,
+            "rho_passed": bool(np.all(rho_dev < rho_tol)), "rho_worst": int(np.argmax(rho_dev / rho_tol))}
 
 
 FLUCTUATING_POINTS = tuple((g, az) for g in (4.0, 6.0) for az in (0.0, 2.0, 10.0))
@@ -160,10 +176,16 @@ def check_adjoint_fluctuating(ctx) -> list[CheckResult]:
     rows, data = [], []
     for g_h, az in FLUCTUATING_POINTS:
         d = fluctuating_data(ModelParams.gated(g_h, alpha_z=az), ns, seeds, t_window=t_window,
-                             dmft_kwargs=dict(seed=ctx.seed), tangent_kwargs=dict(seed=ctx.seed + 1))
+                             dmft_kwargs=dict(seed=ctx.seed, n_paths=64, n_chains=6, dt=0.2),
+                             tangent_kwargs=dict(seed=ctx.seed + 1, n_paths=256))
         data.append(d)
         v = fluctuating_verdict(d)
         th = d["theory"]
+        print(f"[adjoint_growth_fluctuating_gates] g_h={g_h:g} alpha_z={az:g}: theory {th.growth_rate:.4f} +- "
+              f"{th.stderr:.4f}; networks " + "; ".join(f"N={p['n']}: {p['mean']:.4f} +- {p['se']:.4f}"
+                                                          for p in d["per_n"])
+              + f"; tol {v['tol']:.4f}; rho theory {np.round(d['rho_theory'], 4)} networks "
+              f"{np.round(d['per_n'][-1]['rho_mean'], 4)} tol {np.round(v['rho_tol'], 4)}", file=sys.stderr, flush=True)
         rows.append(CheckResult(
             f"adjoint backward growth rate of |lambda_h| = tangent-DMFT lambda_max (gated g_h={g_h:g}, "
             f"alpha_z={az:g}, N={ns[-1]})", th.growth_rate, v["sim"], f"+-{v['tol']:.3g}", v["passed"],
@@ -177,7 +199,19 @@ def check_adjoint_fluctuating(ctx) -> list[CheckResult]:
               f"the change between N = {ns[0]} and {ns[-1]} (measured finite-size drift, {v['drift']:.4f}). "
               "rho(tau) of lambda_h at N = 1000 (lags " + ", ".join(f"{t:g}" for t in d["per_n"][-1]["lags"])
             + "): " + np.array2string(d["per_n"][-1]["rho"].mean(axis=0), precision=4)
-            + " (no alpha_z > 0 theory of rho yet)."))
+            + "."))
+        w = v["rho_worst"]
+        rows.append(CheckResult(
+            f"normalised two-time correlation of lambda_h = sampled adjoint DMFT (gated g_h={g_h:g}, alpha_z={az:g}, "
+            f"N={ns[-1]}, worst lag tau={d['lags'][w]:g})", float(d["rho_theory"][w]),
+            float(d["per_n"][-1]["rho_mean"][w]), f"+-{v['rho_tol'][w]:.3g}", v["rho_passed"],
+            "All lags " + ", ".join(f"tau={t:g}: theory {a:.4f} +- {ae:.4f}, sim {b:.4f} +- {be:.4f} (tol {e:.3g})"
+                                    for t, a, ae, b, be, e in zip(d["lags"], d["rho_theory"], d["rho_theory_se"],
+                                                                  d["per_n"][-1]["rho_mean"], d["per_n"][-1]["rho_se"],
+                                                                  v["rho_tol"]))
+            + f". Theory: {'psi_0(s_z tau)/psi_0(0) (constant gates)' if th.solution is None else 'sampled single-site adjoint at the tangent-DMFT growth rate (theory/adjoint_sampling.py)'}; "
+              "gradient-independence assumption. Tolerance per lag: t_99 x sqrt(seed stderr^2 + theory stderr^2) "
+              "+ |rho(N=1000) - rho(N=500)| (measured finite-size drift)."))
     fig = ctx.figure_path("adjoint_growth_fluctuating.png")
     _plot_fluctuating(data, fig)
     rows[0].figure = fig.name
@@ -207,7 +241,7 @@ def _plot_fluctuating(data, path) -> None:
 
 @check("adjoint_growth_and_correlation")
 def check_adjoint_chaotic(ctx) -> list[CheckResult]:
-    ns = ctx.size((200, 400), (1000, 2000))
+    ns = ctx.size((200, 400), (500, 1000))
     seeds = list(range(ctx.size(6, 6)))
     t_window = ctx.size(100.0, 150.0)
     points = ctx.size((("additive g=2", ModelParams.additive(2.0), 0.05),),

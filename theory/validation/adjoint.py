@@ -18,7 +18,7 @@ Rows:
   plus the change between N/2 and N (measured finite-size drift);
 * vanish: decay rate at the quiescent fixed point = s_z(g_h s_r - 1) (right edge of the spectrum);
 * slow modes: the update gate slows the decorrelation of lambda_h (rho(3) grows with alpha_z; the
-  alpha_z > 0 theory of rho is not built yet, so this row checks the direction only);
+  direction only: the alpha_z > 0 theory of rho is compared in the full-scale check below);
 * fluctuating gates (check ``adjoint_growth_fluctuating_gates``, full scale only: N = 500 and 1000,
   sampling DMFT solves of minutes each): over alpha_z in {0, 2, 10} and g_h in {4, 6}, the backward
   growth rate of |lambda_h| = lambda_max of the tangent DMFT (constant-gate solver at alpha_z = 0,
@@ -294,7 +294,9 @@ def check_adjoint_chaotic(ctx) -> list[CheckResult]:
         bool(hi[1].mean() - lo[1].mean() > margin),
         "rho(3) per alpha_z: " + "; ".join(f"{a:g}: {r.mean():.4f} +- {_se(r):.4f}" for a, r in r3)
         + ". Mechanism: units with small sigma_z have lambda_h nearly constant (-dlambda_h/dt ~ sigma_z). "
-          "Direction only: the alpha_z > 0 adjoint DMFT needs the sampling DMFT solver (not in the project)."))
+          "Direction only here; the quantitative alpha_z > 0 theory of rho (sampled adjoint DMFT, "
+          "theory/adjoint_sampling.py) is compared with networks in the full-scale check "
+          "adjoint_growth_fluctuating_gates (sampling DMFT solves take minutes)."))
     q_params = ModelParams.gated(1.5)
     q = quiescent_data(q_params, ctx.size((200, 400), (500, 1000)), list(range(ctx.size(5, 5))),
                        t_window=ctx.size(40.0, 60.0))

@@ -65,6 +65,9 @@ def test_fluctuating_data_and_verdict_tiny(monkeypatch):
     expected = va.t_factor(3) * np.hypot(big["se"], 0.01) + abs(big["mean"] - small["mean"])
     assert v["tol"] == expected and v["passed"] == (abs(big["mean"] - 0.05) < expected)
     # constant gates (no sampling solution): rho theory is psi_0, with zero theory error
-    np.testing.assert_allclose(d["rho_theory"], _Psi.rho_at(va.LAGS))
+    # theory at the lags the networks measured: whole steps (0.25 at dt = 0.1 is 2 steps, 0.2)
+    np.testing.assert_allclose(d["lags"], [0.2, 0.5, 1.0, 1.5, 2.0, 3.0])
+    np.testing.assert_allclose(big["lags"], d["lags"])
+    np.testing.assert_allclose(d["rho_theory"], _Psi.rho_at(d["lags"]))
     rho_tol = va.t_factor(3) * big["rho_se"] + np.abs(big["rho_mean"] - small["rho_mean"])
     np.testing.assert_allclose(v["rho_tol"], rho_tol)

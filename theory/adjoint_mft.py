@@ -233,7 +233,8 @@ class AdjointMeasurement:
     tangent_rate : float
         Forward growth rate of a tangent vector over the same window of the same trajectory.
     lags, rho : ndarray
-        Normalised correlation rho(tau) averaged over reference times of the window.
+        Normalised correlation rho(tau) averaged over reference times of the window; ``lags`` are
+        the lags measured, the requested ones rounded to whole steps.
     t, log_norm : ndarray
         Times and log |lambda_h(t)| (for plots).
     """
@@ -309,4 +310,5 @@ def measure_adjoint(params: ModelParams, n: int, seed: int, *, t_transient: floa
                 / (np.linalg.norm(res.snapshots[m][0]) * np.linalg.norm(res.snapshots[m + ls][0]))
                 for m in refs if m + ls <= win]
         rho.append(float(np.mean(vals)))
-    return AdjointMeasurement(slope, tangent_rate, np.asarray(lags, float), np.array(rho), t, log_norm)
+    # the lags actually measured: whole numbers of steps (e.g. 0.25 at dt = 0.1 is 2 steps, 0.2)
+    return AdjointMeasurement(slope, tangent_rate, np.array(lag_steps) * dt, np.array(rho), t, log_norm)

@@ -76,7 +76,7 @@ def chaotic_data(params: ModelParams, ns, seeds, *, t_window: float, dt: float =
     ext = {"inv_n": _extrapolate(ns, ms_, ss_, 1.0), "inv_sqrt_n": _extrapolate(ns, ms_, ss_, 0.5)} \
         if len(ns) >= 2 else {}
     return {"params": params, "theory": theory, "per_n": per_n, "extrapolation": ext,
-            "lags": np.asarray(lags, float), "seeds": list(seeds), "t_window": t_window}
+            "lags": ms[0].lags, "seeds": list(seeds), "t_window": t_window}
 
 
 def rate_verdict(d: dict) -> dict:
@@ -130,6 +130,7 @@ def fluctuating_data(params: ModelParams, ns, seeds, *, t_window: float, dt: flo
     mean-field theory (:func:`theory.adjoint_mft.adjoint_growth_rate`; rho from
     :func:`theory.adjoint_sampling.adjoint_correlation_sampling`, psi_0 for constant gates)."""
     theory = adjoint_growth_rate(params, dmft_kwargs=dmft_kwargs, tangent_kwargs=tangent_kwargs)
+    lags = np.array([round(lag / dt) for lag in lags]) * dt     # the lags measure_adjoint measures
     if theory.solution is None:
         th_rho, th_rho_se = adjoint_mft(params).rho_at(lags), np.zeros(len(lags))
     else:

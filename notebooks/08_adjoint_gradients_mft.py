@@ -55,7 +55,8 @@ from threadpoolctl import threadpool_limits
 
 import theory
 from theory import ModelParams
-from theory.adjoint_mft import adjoint_mft, gradient_regime, quiescent_rate
+from theory.adjoint_mft import adjoint_growth_rate, adjoint_mft, gradient_regime, quiescent_rate
+from theory.adjoint_sampling import adjoint_correlation_sampling
 from theory.gradcheck import REQUIRED, gradient_check
 from theory.validation.adjoint import (chaotic_data, correlation_verdict, identity_data, quiescent_data,
                                        rate_verdict, t_factor)
@@ -119,7 +120,8 @@ chaos = chaotic_data(ModelParams.additive(2.0), SIZES["ns"], SEEDS, t_window=SIZ
 rate_v, corr_v = rate_verdict(chaos), correlation_verdict(chaos)
 for p in chaos["per_n"]:
     print(f"N={p['n']}: growth rate {p['rate_mean']:.4f} +- {p['rate_se']:.4f}; rho {np.round(p['rho_mean'], 4)}")
-print("DMFT lambda_max", chaos["theory"].growth_rate, " N->inf extrapolation", rate_v["inf"], "+-", rate_v["tol"])
+print("DMFT lambda_max", chaos["theory"].growth_rate, " N->inf extrapolation", rate_v["inf"], "+-", rate_v["tol"],
+      "(informative at full scale only: the finite-N rates sit below lambda_max by a bias that shrinks slowly with N)")
 print("theory rho", np.round(corr_v["theory"], 4), "tolerance", np.round(corr_v["tol"], 4))
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
@@ -156,6 +158,35 @@ ax.set_xlabel("lag tau")
 ax.set_ylabel("rho(tau) of lambda_h")
 ax.legend()
 plt.show()
+
+# %% [markdown]
+# ### 4b. The growth rate for $\alpha_z > 0$
+#
+# The backward growth rate is $\lambda_{\max}$ of the forward tangent dynamics for any gates: the
+# homogeneous adjoint propagator is the transpose of the tangent propagator (for the simulated map
+# $\lambda_m \cdot v_m$ is conserved along every tangent vector $v$, tested to 1e-11 in
+# `tests/test_adjoint.py`), and a matrix and its transpose have the same singular values. Its
+# mean-field value for $\alpha_z > 0$ is therefore the $\lambda_{\max}$ of the sampled tangent DMFT
+# (`theory.adjoint_mft.adjoint_growth_rate`). The normalised correlation $\rho(\tau)$ of $\lambda_h$
+# comes from the sampled single-site adjoint (`theory.adjoint_sampling`): along sampled forward
+# paths, $\lambda_h$ is driven by the back-sent fields $\nu_h, \nu_z$ and, through the update gate,
+# $\lambda_z$ by $\sigma_z'(z)(\eta_h - h)\lambda_h$; it reduces to $\psi_0$ for constant gates. A
+# sampling DMFT solve takes minutes, so this cell runs at full scale only.
+
+# %%
+if SCALE == "full":
+    fluct = adjoint_growth_rate(ModelParams.gated(4.0, alpha_z=2.0), dmft_kwargs=dict(seed=0),
+                                tangent_kwargs=dict(seed=1))
+    e2 = next(e for e in ident if e["alpha_z"] == 2.0)
+    print(f"g_h=4, alpha_z=2: {fluct.method} {fluct.growth_rate:.4f} +- {fluct.stderr:.4f}; networks "
+          f"(N={SIZES['n_ident']}) adjoint {e2['adjoint'].mean():.4f} +- {e2['adjoint'].std(ddof=1) / math.sqrt(e2['adjoint'].size):.4f}; "
+          f"alpha_z=0 (constant gates): {gated4.growth_rate:.4f}")
+    corr2 = adjoint_correlation_sampling(fluct.solution, fluct.growth_rate, seed=2)
+    print("rho(tau) at lags", e2["lags"], ": sampled adjoint DMFT", np.round(corr2.rho_at(e2["lags"]), 4),
+          "+-", np.round(np.interp(e2["lags"], corr2.tau, corr2.rho_stderr), 4), "; networks",
+          np.round(e2["rho"].mean(axis=0), 4))
+else:
+    print("quick scale: the sampling DMFT growth rate is computed at THEORY_SCALE=full")
 
 # %% [markdown]
 # ## 5. Vanish: the stable quiescent state
@@ -207,10 +238,12 @@ for label, rate in summary:
 # problem predicts under gradient independence (section 3; the networks sit slightly above the
 # theory at long lags, by less than the measured finite-size drift plus sampling error). The update
 # gate makes the gradient direction persist ($\rho(3)$ stays near 1 at $\alpha_z = 8$): units with a
-# closed gate keep $\lambda_{h,i}$ nearly constant. A quantitative $\alpha_z > 0$ theory of $\rho$
-# needs the sampling DMFT, which the workbench does not have yet; the persist regime at a marginal
-fixed point is a theory statement here (right edge from `theory.spectral_curve`), not yet measured
-on networks with the adjoint.
+# closed gate keep $\lambda_{h,i}$ nearly constant. For $\alpha_z > 0$ the growth rate is the
+# sampled tangent DMFT's $\lambda_{\max}$ and $\rho$ that of the sampled adjoint DMFT (section 4b;
+# both checked against networks at N = 500, 1000 by the full-scale report check
+# `adjoint_growth_fluctuating_gates`). The persist regime at
+# a marginal fixed point is a theory statement here (right edge from `theory.spectral_curve`), not
+# yet measured on networks with the adjoint.
 
 # %% [markdown]
 # ## About
@@ -253,12 +286,15 @@ assert hi.mean() - lo.mean() > 3 * se
 
 # %% [markdown]
 # **(e) Growth rate** extrapolated to $N \to \infty$ vs DMFT $\lambda_{\max}$ (tolerance of
-# `rate_verdict`: 3 x extrapolation stderr + half the spread of two finite-size laws; wide at quick
-# scale), and **(f) vanishing rate** at the quiescent state: t_99 x seed stderr + change between
-# the two $N$.
+# `rate_verdict`: 3 x extrapolation stderr + half the spread of two finite-size laws), asserted at
+# full scale only: at quick sizes the finite-size bias (about -0.03 at N = 200-400, measured) is
+# larger than what two small N can extrapolate (the band was +-0.15, wider than the rate itself);
+# the quick run checks the exact part instead, adjoint rate = tangent rate (c).
+# **(f) Vanishing rate** at the quiescent state: t_99 x seed stderr + change between the two $N$.
 
 # %%
-assert rate_v["passed"], rate_v
+if SCALE == "full":
+    assert rate_v["passed"], rate_v
 big = quiet["per_n"][-1]
 assert abs(big["mean"] - quiet["theory"]) < (t_factor(len(big["rates"])) * big["se"]
                                             + abs(big["mean"] - quiet["per_n"][0]["mean"]))

@@ -55,8 +55,12 @@ def test_checkpointing_gives_the_same_gradients():
     y0 = net.initial_state()
     kw = dict(method="rk4", loss=StateLoss(0.1), terminal_loss=ReadoutLoss(np.ones((2, 9)), [0.3, -0.2]),
               record_steps=[0, 17, 40])
-    runs = [adjoint_gradient(net, y0, 2.0, 0.05, checkpoint_every=c, **kw) for c in (None, 5, 1, 1000)]
-    assert [r.n_segments for r in runs] == [6, 8, 40, 1]
+    # default budget (every segment taped), pure checkpointing, a partial tape (3 of 8 segments:
+    # 5 steps x 4 stages x 3 fields x 9 units x 8 bytes = 4320 bytes each), one segment
+    cases = [dict(), dict(checkpoint_every=5, memory_budget=0), dict(checkpoint_every=5, memory_budget=3 * 4320 + 1),
+             dict(checkpoint_every=1), dict(checkpoint_every=1, memory_budget=0.0), dict(checkpoint_every=1000)]
+    runs = [adjoint_gradient(net, y0, 2.0, 0.05, **c, **kw) for c in cases]
+    assert [r.n_segments for r in runs] == [6, 8, 8, 40, 40, 1]
     ref = runs[-1]
     # the forward pass (network stepper) and the recomputation (generated kernels) agree to round-off
     for r in runs[:-1]:
@@ -111,6 +115,9 @@ def test_homogeneous_adjoint_norm_grows_at_lambda_max_rate_in_the_linear_quiesce
     (dict(loss=object()), "value"),
     (dict(loss=StateLoss(), checkpoint_every=0), "checkpoint_every"),
     (dict(loss=StateLoss(), checkpoint_every=2.5), "checkpoint_every"),
+    (dict(loss=StateLoss(), memory_budget=-1), "memory_budget"),
+    (dict(loss=StateLoss(), memory_budget=float("nan")), "memory_budget"),
+    (dict(loss=StateLoss(), memory_budget="1GB"), "memory_budget"),
     (dict(loss=StateLoss(), method="midpoint"), "method"),
     (dict(loss=StateLoss(), dt=-0.1), "dt"),
     (dict(loss=StateLoss(), duration=0.125), "whole number"),
@@ -141,3 +148,40 @@ def test_time_dependent_input_gradients_match_finite_differences():
     assert set(res.skipped) == {"I_h", "I_z"}
     assert {"Jh", "Jz", "g_h", "tau_z"} <= set(res.rel_error)
     assert res.max_rel_error < REQUIRED
+
+
+def test_replayed_step_equals_the_taped_step_bit_for_bit():
+    """A step replayed from the tape (stored fields, no coupling product) is identical to the
+    taped step, for RK4 and Euler; the taped fields are those of the stages."""
+    net = _net(8)
+    kern = VectorFieldKernels(net)
+    y = net.initial_state()
+    for method, stages in (("rk4", 4), ("euler", 1)):
+        tape, store = [], []
+        y1 = kern.step(0.3, y, 0.05, method, store, tape=tape)
+        assert len(tape) == stages and tape[0].shape == (3, 8)
+        np.testing.assert_array_equal(kern.step(0.3, y, 0.05, method, replay=tape), y1)
+        for (t, yi, s, eta), taped in zip(store, tape):
+            np.testing.assert_array_equal(np.array(eta), taped)
+            np.testing.assert_allclose(kern.evaluate(t, yi)[2], taped, rtol=0, atol=0)
+
+
+def test_adjoint_is_the_transpose_of_the_tangent_propagator():
+    """Homogeneous adjoint (terminal loss only) and tangent of the same discrete map: lambda_m . v_m
+    is the same at every step m (lambda_m = M_m^T lambda_{m+1}, v_{m+1} = M_m v_m, M_m the exact
+    linearised step of theory.integrators.step_with_tangent), with fluctuating gates. This is why
+    the backward growth rate of |lambda| equals the forward growth rate of tangent vectors: the two
+    propagators are transposes, with the same singular values."""
+    from theory.integrators import step_with_tangent
+
+    net = GatedNetwork(ModelParams.gated(4.0, alpha_z=10.0, alpha_r=2.0, beta_z=0.5), 30, seed=5)
+    y0 = net.initial_state()
+    steps, dt = 60, 0.05
+    res = adjoint_gradient(net, y0, steps * dt, dt, terminal_loss=StateLoss(np.linspace(-1, 1, 30)),
+                           record_steps=range(steps + 1), couplings=False)
+    v = np.random.default_rng(6).standard_normal((3, 30, 1))
+    y, dots = y0, [float(np.sum(res.snapshots[0] * v[..., 0]))]
+    for m in range(steps):
+        y, v = step_with_tangent(net, m * dt, y, v, dt)
+        dots.append(float(np.sum(res.snapshots[m + 1] * v[..., 0])))
+    np.testing.assert_allclose(dots, dots[0], rtol=1e-11)

@@ -126,3 +126,26 @@ def test_derived_adjoint_correlation_has_the_tangent_weight(model_name):
                           lambda e: 1).replace(lambda e: isinstance(e, sp.core.function.AppliedUndef), lambda e: x)
     assert sp.simplify(rhs / (lhs * x) - w) == 0
     assert w != 0
+
+
+def test_adjoint_growth_rate_dispatch(monkeypatch):
+    """Constant gates: the deterministic adjoint MFT; fluctuating gates: the sampled tangent DMFT
+    (the growth rate is lambda_max of the tangent dynamics: the adjoint propagator is its transpose)."""
+    from types import SimpleNamespace
+
+    from theory import dmft_sampling, dmft_tangent_sampling
+    from theory.adjoint_mft import adjoint_growth_rate
+
+    const = adjoint_growth_rate(ModelParams.additive(2.0))
+    assert const.method == "constant-gate DMFT" and const.stderr == 0.0
+    assert const.growth_rate == pytest.approx(adjoint_mft(ModelParams.additive(2.0)).growth_rate, abs=1e-12)
+    calls = {}
+    monkeypatch.setattr(dmft_sampling, "solve_dmft_sampling", lambda p, **kw: calls.setdefault("sol", (p, kw)))
+    monkeypatch.setattr(dmft_tangent_sampling, "lambda_max_sampling",
+                        lambda sol, **kw: SimpleNamespace(lambda_max=0.031, lambda_max_stderr=0.004, kw=kw))
+    p = ModelParams.gated(4.0, alpha_z=2.0)
+    r = adjoint_growth_rate(p, dmft_kwargs=dict(n_paths=8), tangent_kwargs=dict(seed=3))
+    assert r.method == "sampled tangent DMFT" and (r.growth_rate, r.stderr) == (0.031, 0.004)
+    assert calls["sol"] == (p, dict(n_paths=8)) and r.tangent.kw == dict(seed=3)
+    with pytest.raises(TypeError):
+        adjoint_growth_rate({"g_h": 2.0})

@@ -33,3 +33,41 @@ def test_identity_and_quiescent_data_tiny():
         assert np.isfinite(e["diff_se"])
     q = quiescent_data(ModelParams.gated(1.5), (20,), [0, 1], t_window=6.0)
     assert q["theory"] == -0.125 and np.isfinite(q["per_n"][0]["mean"])
+
+
+def test_fluctuating_gate_check_is_full_scale_only(tmp_path):
+    from theory.validation import Context
+
+    assert validation.registered_checks()["adjoint_growth_fluctuating_gates"](Context("quick", tmp_path)) == []
+
+
+def test_fluctuating_data_and_verdict_tiny(monkeypatch):
+    """Plumbing at tiny N with the theory replaced by a stub (the sampling DMFT solve itself is
+    tested in tests/test_dmft_tangent_sampling.py); the verdict's tolerance is t_99 x the combined
+    standard error + the change between the two N."""
+    from theory.adjoint_mft import GrowthRate
+    from theory.validation import adjoint as va
+
+    p = ModelParams.gated(4.0)
+    monkeypatch.setattr(va, "adjoint_growth_rate", lambda params, **kw: GrowthRate(params, 0.05, 0.01, "stub"))
+
+    class _Psi:  # stands in for adjoint_mft (a DMFT solve) at constant gates
+        @staticmethod
+        def rho_at(tau):
+            return np.exp(-0.1 * np.asarray(tau))
+
+    monkeypatch.setattr(va, "adjoint_mft", lambda params: _Psi)
+    d = va.fluctuating_data(p, (20, 30), [0, 1, 2], t_window=6.0, dt=0.1)
+    assert [q["n"] for q in d["per_n"]] == [20, 30]
+    small, big = d["per_n"]
+    assert big["rates"].shape == (3,) and np.all(np.isfinite(big["rates"])) and big["rho"].shape == (3, 6)
+    v = va.fluctuating_verdict(d)
+    expected = va.t_factor(3) * np.hypot(big["se"], 0.01) + abs(big["mean"] - small["mean"])
+    assert v["tol"] == expected and v["passed"] == (abs(big["mean"] - 0.05) < expected)
+    # constant gates (no sampling solution): rho theory is psi_0, with zero theory error
+    # theory at the lags the networks measured: whole steps (0.25 at dt = 0.1 is 2 steps, 0.2)
+    np.testing.assert_allclose(d["lags"], [0.2, 0.5, 1.0, 1.5, 2.0, 3.0])
+    np.testing.assert_allclose(big["lags"], d["lags"])
+    np.testing.assert_allclose(d["rho_theory"], _Psi.rho_at(d["lags"]))
+    rho_tol = va.t_factor(3) * big["rho_se"] + np.abs(big["rho_mean"] - small["rho_mean"])
+    np.testing.assert_allclose(v["rho_tol"], rho_tol)

@@ -24,8 +24,15 @@ H = -d^2/du^2 + 1 - s_r^2 C_phi'(u / s_z) (u = s_z (s - s')), and:
 * normalised two-time correlation across units rho(tau) = C_lambda(s, s + tau) /
   sqrt(C_lambda(s, s) C_lambda(s + tau, s + tau)) = psi_0(s_z tau) / psi_0(0).
 
-The growth-rate statement is exact at any N (the adjoint propagator is the transpose of the
-tangent propagator, with the same singular values), with or without the update gate. Regimes:
+The growth-rate statement is exact at any N, with or without the update gate (why: below, and
+:func:`adjoint_growth_rate`), so for fluctuating gates (alpha_z > 0 or alpha_r > 0) the backward
+growth rate is the lambda_max of the sampled tangent DMFT (:mod:`theory.dmft_tangent_sampling`).
+Why: after the loss has stopped acting, lambda(t) = M(T, t)^T lambda(T), where M(T, t) is the
+tangent propagator (dx(T) = M(T, t) dx(t)); for the simulated map this holds exactly step by step,
+the discrete adjoint being the transpose of the exact linearised step, so lambda_m . v_m is
+conserved along any tangent vector v (tests/test_adjoint.py). M and M^T have the same singular
+values, so |lambda(t)| / |lambda(T)| grows like the largest singular value of M(T, t), i.e. as
+exp(lambda_max (T - t)) for a generic lambda(T). Regimes:
 explode (chaos, lambda_max > 0), vanish (stable fixed point: rate = right edge of the fixed-point
 Jacobian spectrum < 0, :func:`theory.spectral_curve.right_edge`; quiescent state
 s_z (g_h s_r - 1)), persist (right edge = 0: alpha_z > 0 puts whiskers/frozen units at 0, the
@@ -50,7 +57,7 @@ from .params import ModelParams, validate_positive
 from .simulation import integrate
 
 __all__ = ["AdjointMFT", "adjoint_mft", "gradient_regime", "quiescent_rate", "AdjointMeasurement",
-           "measure_adjoint", "even_ground_state"]
+           "measure_adjoint", "even_ground_state", "GrowthRate", "adjoint_growth_rate"]
 
 
 def even_ground_state(potential, half_width: float, n: int):
@@ -134,6 +141,66 @@ def adjoint_mft(params: ModelParams, *, n_grid: int = 1500) -> AdjointMFT:
     return AdjointMFT(params, lam, e0, abs(e0 - dm.e0), u / gamma, psi, gamma * math.sqrt(max(u_inf - e0, 0.0)))
 
 
+@dataclass
+class GrowthRate:
+    """Mean-field backward growth rate of the gradient norm (= lambda_max of the tangent DMFT).
+
+    Attributes
+    ----------
+    growth_rate, stderr : float
+        The rate and its statistical error (0 for the deterministic constant-gate solver).
+    method : str
+        'constant-gate DMFT' or 'sampled tangent DMFT'.
+    solution, tangent : optional
+        The sampling DMFT solution and the :class:`theory.dmft_tangent_sampling.TangentResult`
+        (None for constant gates).
+    """
+
+    params: ModelParams
+    growth_rate: float
+    stderr: float
+    method: str
+    solution: object = None
+    tangent: object = None
+
+
+def adjoint_growth_rate(params: ModelParams, *, dmft_kwargs=None, tangent_kwargs=None) -> GrowthRate:
+    """Backward growth rate of |lambda| on the chaotic attractor, for any gates.
+
+    Parameters
+    ----------
+    params : ModelParams
+        beta_h = 0, zero inputs (stationary DMFT).
+    dmft_kwargs, tangent_kwargs : dict, optional
+        Passed to :func:`theory.dmft_sampling.solve_dmft_sampling` and
+        :func:`theory.dmft_tangent_sampling.lambda_max_sampling` (fluctuating gates only).
+
+    Returns
+    -------
+    GrowthRate
+
+    Notes
+    -----
+    rate = lambda_max of the forward tangent dynamics (module Notes: the homogeneous adjoint
+    propagator is the transpose of the tangent propagator). Constant gates (alpha_z = alpha_r = 0,
+    or the additive model): s_z(-1 + sqrt(1 - E0)) from :func:`adjoint_mft` (the same Schroedinger
+    problem as the tangent DMFT); otherwise the root of mu(lambda) = 1 of the sampled tangent DMFT
+    on the self-consistent sampled paths (tangent fields independent of the state fields: the
+    approximation stated in :mod:`theory.dmft_tangent_sampling`).
+    """
+    if not isinstance(params, ModelParams):
+        raise TypeError(f"params must be a ModelParams, got {type(params).__name__}")
+    if not params.is_gated or (params.alpha_z == 0 and params.alpha_r == 0):
+        th = adjoint_mft(params)
+        return GrowthRate(params, th.growth_rate, 0.0, "constant-gate DMFT")
+    from .dmft_sampling import solve_dmft_sampling
+    from .dmft_tangent_sampling import lambda_max_sampling
+
+    sol = solve_dmft_sampling(params, **(dmft_kwargs or {}))
+    tan = lambda_max_sampling(sol, **(tangent_kwargs or {}))
+    return GrowthRate(params, tan.lambda_max, tan.lambda_max_stderr, "sampled tangent DMFT", sol, tan)
+
+
 def quiescent_rate(params: ModelParams) -> float:
     """Backward decay rate of gradients at the quiescent fixed point (beta_h = 0, zero inputs):
     the right edge s_z (g_h s_r - 1) of the disk spectrum s_z(-1 + g_h s_r w), |w| <= 1
@@ -166,7 +233,8 @@ class AdjointMeasurement:
     tangent_rate : float
         Forward growth rate of a tangent vector over the same window of the same trajectory.
     lags, rho : ndarray
-        Normalised correlation rho(tau) averaged over reference times of the window.
+        Normalised correlation rho(tau) averaged over reference times of the window; ``lags`` are
+        the lags measured, the requested ones rounded to whole steps.
     t, log_norm : ndarray
         Times and log |lambda_h(t)| (for plots).
     """
@@ -242,4 +310,5 @@ def measure_adjoint(params: ModelParams, n: int, seed: int, *, t_transient: floa
                 / (np.linalg.norm(res.snapshots[m][0]) * np.linalg.norm(res.snapshots[m + ls][0]))
                 for m in refs if m + ls <= win]
         rho.append(float(np.mean(vals)))
-    return AdjointMeasurement(slope, tangent_rate, np.asarray(lags, float), np.array(rho), t, log_norm)
+    # the lags actually measured: whole numbers of steps (e.g. 0.25 at dt = 0.1 is 2 steps, 0.2)
+    return AdjointMeasurement(slope, tangent_rate, np.array(lag_steps) * dt, np.array(rho), t, log_norm)

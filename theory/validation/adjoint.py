@@ -6,23 +6,53 @@ Rows:
   on the same trajectory window, over alpha_z (exact at any N as the window grows; tolerance the
   99% Student-t multiple of the seed standard error of the paired difference);
 * explode: adjoint growth rate extrapolated to N -> infinity (a/N and a/sqrt(N), as in
-  theory/validation/dmft.py) = DMFT lambda_max, over g;
+  theory/validation/dmft.py) = DMFT lambda_max, over g; full scale only (N = 500, 1000). At quick
+  sizes the finite-size bias is larger than the quick seeds can extrapolate: measured at additive
+  g = 2 (8 seeds, window 100): N = 200 0.077 +- 0.012, 400 0.079 +- 0.009, 800 0.091 +- 0.005
+  against lambda_max = 0.1125, so an extrapolation from (200, 400) carried a +-0.15 band. At quick
+  scale the statement is covered by its two exact parts instead: the adjoint rate equals the
+  tangent rate on the same trajectory (rows below, paired) and the network lambda_max tends to the
+  DMFT value (theory/validation/dmft.py);
 * correlation: normalised two-time correlation of lambda_h across units = psi_0(s_z tau)/psi_0(0)
   (gradient-independence assumption), over g; tolerance 99% Student-t x seed stderr at the largest N
   plus the change between N/2 and N (measured finite-size drift);
 * vanish: decay rate at the quiescent fixed point = s_z(g_h s_r - 1) (right edge of the spectrum);
-* slow modes: the update gate slows the decorrelation of lambda_h (rho(3) grows with alpha_z; no
-  alpha_z > 0 DMFT in the project yet, so this row checks the direction only).
+* slow modes: the update gate slows the decorrelation of lambda_h (rho(3) grows with alpha_z; the
+  direction only: the alpha_z > 0 theory of rho is compared in the full-scale check below);
+* fluctuating gates (check ``adjoint_growth_fluctuating_gates``, full scale only: N = 500 and 1000,
+  sampling DMFT solves of minutes each): over alpha_z in {0, 2, 10} and g_h in {4, 6}, the backward
+  growth rate of |lambda_h| = lambda_max of the tangent DMFT (constant-gate solver at alpha_z = 0,
+  sampled tangent DMFT otherwise) and rho(tau) of lambda_h = the sampled adjoint DMFT
+  (theory/adjoint_sampling.py; psi_0 at alpha_z = 0); tolerance t_99 x sqrt(seed stderr^2 + theory
+  stderr^2) at N = 1000 + the change between N = 500 and 1000 (measured finite-size drift).
 The computations live in ``*_data`` functions that tests call at tiny sizes.
+
+Measured at full scale (2026-12-01, heavily loaded 2-core machine, 4-6 seeds). Chaotic check:
+additive g = 2 extrapolated rate 0.124 +- 0.069 vs lambda_max 0.1125; gated g_h = 6 0.116 +- 0.050
+vs 0.1177; rho at N = 1000 within tolerance at every lag; identity rows and the quiescent rate
+pass. Fluctuating gates, growth rate at N = 1000 (N = 500) vs the tangent DMFT:
+g_h = 4: alpha_z = 0 0.0396 (0.0458) vs 0.0562; alpha_z = 2 0.0314 (0.0405) vs 0.0447 +- 0.0064;
+alpha_z = 10 0.0243 (0.0223) vs 0.0187 +- 0.0067. g_h = 6: alpha_z = 0 0.1114 (0.1072) vs 0.1177;
+alpha_z = 2 0.0926 (0.0921) vs 0.1057 +- 0.0044; alpha_z = 10 0.0597 (0.0577) vs 0.1036 +- 0.0077.
+All pass, but only because 4 seeds make the 99% Student-t factor 5.84: the networks sit below the
+theory at every point but g_h = 4, alpha_z = 10, and at g_h = 6, alpha_z = 10 by 0.044 with no
+change between N = 500 and 1000, i.e. not a visible finite-size effect: either the tangent DMFT's
+approximation (tangent fields independent of the state fields) or the 150-unit network window at
+strong slow modes; not resolved. rho(tau) agreed at every lag except tau = 0.25 at dt = 0.1, where
+the networks had measured the lag 0.2 (whole steps); :func:`theory.adjoint_mft.measure_adjoint`
+now returns the lags it measures and the theory is evaluated there (psi_0(0.2) = 0.99904 and
+0.99738 at g_h = 4, 6 vs networks 0.99917, 0.99760: inside the tolerances 0.00044, 0.00044).
 """
 
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
-from ..adjoint_mft import adjoint_mft, measure_adjoint, quiescent_rate
+from ..adjoint_mft import adjoint_growth_rate, adjoint_mft, measure_adjoint, quiescent_rate
+from ..adjoint_sampling import adjoint_correlation_sampling
 from ..params import ModelParams
 from . import CheckResult, check
 from .dmft import _extrapolate
@@ -62,7 +92,7 @@ def chaotic_data(params: ModelParams, ns, seeds, *, t_window: float, dt: float =
     ext = {"inv_n": _extrapolate(ns, ms_, ss_, 1.0), "inv_sqrt_n": _extrapolate(ns, ms_, ss_, 0.5)} \
         if len(ns) >= 2 else {}
     return {"params": params, "theory": theory, "per_n": per_n, "extrapolation": ext,
-            "lags": np.asarray(lags, float), "seeds": list(seeds), "t_window": t_window}
+            "lags": ms[0].lags, "seeds": list(seeds), "t_window": t_window}
 
 
 def rate_verdict(d: dict) -> dict:
@@ -110,6 +140,120 @@ def quiescent_data(params: ModelParams, ns, seeds, *, t_window: float, dt: float
     return {"theory": quiescent_rate(params), "per_n": per_n}
 
 
+def fluctuating_data(params: ModelParams, ns, seeds, *, t_window: float, dt: float = 0.1, dmft_kwargs=None,
+                     tangent_kwargs=None, lags=LAGS) -> dict:
+    """Adjoint growth rates and rho(tau) of networks (sizes ``ns``, several seeds) and of the
+    mean-field theory (:func:`theory.adjoint_mft.adjoint_growth_rate`; rho from
+    :func:`theory.adjoint_sampling.adjoint_correlation_sampling`, psi_0 for constant gates)."""
+    theory = adjoint_growth_rate(params, dmft_kwargs=dmft_kwargs, tangent_kwargs=tangent_kwargs)
+    lags = np.array([round(lag / dt) for lag in lags]) * dt     # the lags measure_adjoint measures
+    if theory.solution is None:
+        th_rho, th_rho_se = adjoint_mft(params).rho_at(lags), np.zeros(len(lags))
+    else:
+        corr = adjoint_correlation_sampling(theory.solution, theory.growth_rate, seed=2)
+        th_rho, th_rho_se = corr.rho_at(lags), np.interp(lags, corr.tau, corr.rho_stderr)
+    per_n = []
+    for n in ns:
+        ms = [measure_adjoint(params, n, s, t_window=t_window, dt=dt, t_transient=100.0, t_align=20.0,
+                              tangent=False, lags=lags) for s in seeds]
+        rates = np.array([m.growth_rate for m in ms])
+        rho = np.array([m.rho for m in ms])
+        per_n.append({"n": int(n), "rates": rates, "mean": float(rates.mean()), "se": _se(rates),
+                      "rho": rho, "rho_mean": rho.mean(axis=0), "rho_se": rho.std(axis=0, ddof=1) / math.sqrt(len(seeds)),
+                      "lags": ms[0].lags})
+    return {"params": params, "theory": theory, "per_n": per_n, "lags": np.asarray(lags, float),
+            "rho_theory": np.asarray(th_rho), "rho_theory_se": np.asarray(th_rho_se)}
+
+
+def fluctuating_verdict(d: dict) -> dict:
+    """Rate at the largest N vs theory; tolerance t_99 x sqrt(seed se^2 + theory se^2) + the change
+    of the mean rate between the two largest N (measured finite-size drift)."""
+    big = d["per_n"][-1]
+    drift = abs(big["mean"] - d["per_n"][-2]["mean"]) if len(d["per_n"]) > 1 else 0.0
+    th = d["theory"]
+    tol = t_factor(len(big["rates"])) * math.hypot(big["se"], th.stderr) + drift
+    rho_drift = np.abs(big["rho_mean"] - d["per_n"][-2]["rho_mean"]) if len(d["per_n"]) > 1 else 0.0
+    rho_tol = t_factor(len(big["rates"])) * np.hypot(big["rho_se"], d["rho_theory_se"]) + rho_drift
+    rho_dev = np.abs(big["rho_mean"] - d["rho_theory"])
+    return {"theory": th.growth_rate, "sim": big["mean"], "tol": tol, "drift": drift,
+            "passed": abs(big["mean"] - th.growth_rate) < tol, "rho_tol": rho_tol, "rho_dev": rho_dev,
+            "rho_passed": bool(np.all(rho_dev < rho_tol)), "rho_worst": int(np.argmax(rho_dev / rho_tol))}
+
+
+FLUCTUATING_POINTS = tuple((g, az) for g in (4.0, 6.0) for az in (0.0, 2.0, 10.0))
+
+
+@check("adjoint_growth_fluctuating_gates")
+def check_adjoint_fluctuating(ctx) -> list[CheckResult]:
+    """Full scale only: the sampling DMFT solves (alpha_z = 10: lag windows of hundreds) and
+    N >= 500 networks do not fit the quick budget; the quick report has no row from this check."""
+    if ctx.scale == "quick":
+        return []
+    ns, seeds, t_window = (500, 1000), list(range(4)), 150.0
+    rows, data = [], []
+    for g_h, az in FLUCTUATING_POINTS:
+        d = fluctuating_data(ModelParams.gated(g_h, alpha_z=az), ns, seeds, t_window=t_window,
+                             dmft_kwargs=dict(seed=ctx.seed, n_paths=64, n_chains=6, dt=0.2),
+                             tangent_kwargs=dict(seed=ctx.seed + 1, n_paths=256))
+        data.append(d)
+        v = fluctuating_verdict(d)
+        th = d["theory"]
+        print(f"[adjoint_growth_fluctuating_gates] g_h={g_h:g} alpha_z={az:g}: theory {th.growth_rate:.4f} +- "
+              f"{th.stderr:.4f}; networks " + "; ".join(f"N={p['n']}: {p['mean']:.4f} +- {p['se']:.4f}"
+                                                          for p in d["per_n"])
+              + f"; tol {v['tol']:.4f}; rho theory {np.round(d['rho_theory'], 4)} networks "
+              f"{np.round(d['per_n'][-1]['rho_mean'], 4)} tol {np.round(v['rho_tol'], 4)}", file=sys.stderr, flush=True)
+        rows.append(CheckResult(
+            f"adjoint backward growth rate of |lambda_h| = tangent-DMFT lambda_max (gated g_h={g_h:g}, "
+            f"alpha_z={az:g}, N={ns[-1]})", th.growth_rate, v["sim"], f"+-{v['tol']:.3g}", v["passed"],
+            "Per N: " + "; ".join(f"N={p['n']}: {p['mean']:.4f} +- {p['se']:.4f} (seeds "
+                                  f"{np.array2string(p['rates'], precision=4)})" for p in d["per_n"])
+            + f". Theory: {th.method}, {th.growth_rate:.4f} +- {th.stderr:.4f}"
+            + (f" (DMFT delta_h {th.solution.delta_h:.4f}, tau_relax {th.solution.tau_relax:.3g})"
+               if th.solution is not None else "")
+            + f". Terminal loss, adjoint fitted over {t_window:g} time units after 20 of alignment (dt = 0.1). "
+              f"Tolerance {t_factor(len(seeds)):.2f} x sqrt(seed stderr^2 + DMFT stderr^2) (99% Student-t) + "
+              f"the change between N = {ns[0]} and {ns[-1]} (measured finite-size drift, {v['drift']:.4f}). "
+              "rho(tau) of lambda_h at N = 1000 (lags " + ", ".join(f"{t:g}" for t in d["per_n"][-1]["lags"])
+            + "): " + np.array2string(d["per_n"][-1]["rho"].mean(axis=0), precision=4)
+            + "."))
+        w = v["rho_worst"]
+        rows.append(CheckResult(
+            f"normalised two-time correlation of lambda_h = sampled adjoint DMFT (gated g_h={g_h:g}, alpha_z={az:g}, "
+            f"N={ns[-1]}, worst lag tau={d['lags'][w]:g})", float(d["rho_theory"][w]),
+            float(d["per_n"][-1]["rho_mean"][w]), f"+-{v['rho_tol'][w]:.3g}", v["rho_passed"],
+            "All lags " + ", ".join(f"tau={t:g}: theory {a:.4f} +- {ae:.4f}, sim {b:.4f} +- {be:.4f} (tol {e:.3g})"
+                                    for t, a, ae, b, be, e in zip(d["lags"], d["rho_theory"], d["rho_theory_se"],
+                                                                  d["per_n"][-1]["rho_mean"], d["per_n"][-1]["rho_se"],
+                                                                  v["rho_tol"]))
+            + f". Theory: {'psi_0(s_z tau)/psi_0(0) (constant gates)' if th.solution is None else 'sampled single-site adjoint at the tangent-DMFT growth rate (theory/adjoint_sampling.py)'}; "
+              "gradient-independence assumption. Tolerance per lag: t_99 x sqrt(seed stderr^2 + theory stderr^2) "
+              "+ |rho(N=1000) - rho(N=500)| (measured finite-size drift)."))
+    fig = ctx.figure_path("adjoint_growth_fluctuating.png")
+    _plot_fluctuating(data, fig)
+    rows[0].figure = fig.name
+    return rows
+
+
+def _plot_fluctuating(data, path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for i, g_h in enumerate(sorted({d["params"].g_h for d in data})):
+        ds = [d for d in data if d["params"].g_h == g_h]
+        az = np.array([d["params"].alpha_z for d in ds])
+        ax.errorbar(az, [d["theory"].growth_rate for d in ds], yerr=[3 * d["theory"].stderr for d in ds],
+                    fmt="s-", color=f"C{i}", label=f"tangent DMFT, g_h={g_h:g}")
+        ax.errorbar(az + 0.15, [d["per_n"][-1]["mean"] for d in ds], yerr=[d["per_n"][-1]["se"] for d in ds],
+                    fmt="o", color=f"C{i}", mfc="none", label=f"networks N={ds[0]['per_n'][-1]['n']}, g_h={g_h:g}")
+    ax.set_xlabel("alpha_z")
+    ax.set_ylabel("backward growth rate of |lambda_h|")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 # ---- registered checks --------------------------------------------------------------------------
 
 @check("adjoint_growth_and_correlation")
@@ -126,13 +270,14 @@ def check_adjoint_chaotic(ctx) -> list[CheckResult]:
         data.append((label, d))
         v = rate_verdict(d)
         table = "; ".join(f"N={p['n']}: {p['rate_mean']:.4f} +- {p['rate_se']:.4f}" for p in d["per_n"])
-        rows.append(CheckResult(
-            f"adjoint backward growth rate of |lambda_h| (N->inf) = DMFT lambda_max ({label})",
-            v["theory"], v["inf"], f"+-{v['tol']:.3g}", v["passed"],
-            f"Terminal loss, homogeneous adjoint fitted over {t_window:g} time units after 10 of alignment, "
-            f"{len(seeds)} seeds per N: {table}. Extrapolations a/N: {v['inv_n']:.4f}, a/sqrt(N): "
-            f"{v['inv_sqrt_n']:.4f}; tolerance 3 x the larger extrapolation stderr (seed spreads) + half "
-            f"their difference (finite-size model error)."))
+        if ctx.scale == "full":  # quick sizes cannot resolve the finite-size bias (module docstring)
+            rows.append(CheckResult(
+                f"adjoint backward growth rate of |lambda_h| (N->inf) = DMFT lambda_max ({label})",
+                v["theory"], v["inf"], f"+-{v['tol']:.3g}", v["passed"],
+                f"Terminal loss, homogeneous adjoint fitted over {t_window:g} time units after 10 of alignment, "
+                f"{len(seeds)} seeds per N: {table}. Extrapolations a/N: {v['inv_n']:.4f}, a/sqrt(N): "
+                f"{v['inv_sqrt_n']:.4f}; tolerance 3 x the larger extrapolation stderr (seed spreads) + half "
+                f"their difference (finite-size model error)."))
         c = correlation_verdict(d)
         w = c["worst"]
         rows.append(CheckResult(
@@ -166,7 +311,9 @@ def check_adjoint_chaotic(ctx) -> list[CheckResult]:
         bool(hi[1].mean() - lo[1].mean() > margin),
         "rho(3) per alpha_z: " + "; ".join(f"{a:g}: {r.mean():.4f} +- {_se(r):.4f}" for a, r in r3)
         + ". Mechanism: units with small sigma_z have lambda_h nearly constant (-dlambda_h/dt ~ sigma_z). "
-          "Direction only: the alpha_z > 0 adjoint DMFT needs the sampling DMFT solver (not in the project)."))
+          "Direction only here; the quantitative alpha_z > 0 theory of rho (sampled adjoint DMFT, "
+          "theory/adjoint_sampling.py) is compared with networks in the full-scale check "
+          "adjoint_growth_fluctuating_gates (sampling DMFT solves take minutes)."))
     q_params = ModelParams.gated(1.5)
     q = quiescent_data(q_params, ctx.size((200, 400), (500, 1000)), list(range(ctx.size(5, 5))),
                        t_window=ctx.size(40.0, 60.0))

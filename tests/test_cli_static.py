@@ -37,7 +37,9 @@ def test_transitions_json(run_cli):
         assert key in data
     assert data["g_instability"] == pytest.approx(1 + math.exp(0.5), rel=1e-12)
     assert data["g_topological"] < data["g_instability"]
-    assert data["g_chaos"] is None and data["discontinuous"] is None
+    # the output-gate DMFT fold: chaos appears after the fixed points, with a jump of lambda_max
+    assert data["g_topological"] < data["g_chaos"] < data["g_instability"]
+    assert data["discontinuous"] is True
 
 
 def test_transitions_without_zero_fixed_point_is_null(run_cli):

@@ -118,3 +118,30 @@ def test_grid_diagram_rejects_bad_input(kw, match):
     args = dict(plane="g_h-alpha_r") | kw
     with pytest.raises(ValueError, match=match):
         theory_diagram_grid(args.pop("plane"), [1.0, 2.0], [0.0], base=ModelParams.gated(1.0), **args)
+
+
+def test_interpolated_onset_fills_columns_and_measures_its_error():
+    from theory.phase import _interpolate_onset
+
+    x = np.linspace(0.0, 20.0, 41)
+    pick = np.array([0, 10, 20, 30, 40])
+    exact = 2.0 - 0.01 * x[pick] ** 1.5           # a smooth, monotone stand-in onset line
+    known = np.full(x.size, np.nan)
+    known[0] = 2.0
+    out, err = _interpolate_onset(x, pick, exact, known)
+    assert out[0] == 2.0 and np.all(np.isfinite(out))
+    assert np.allclose(out[pick], exact)
+    true = 2.0 - 0.01 * x ** 1.5
+    # the leave-one-out error (coarser spacing) bounds the error of the full interpolant
+    assert 0 < np.max(np.abs(out - true)) <= err
+
+
+def test_interpolated_onset_needs_three_exact_columns():
+    from theory.phase import theory_diagram_grid
+
+    with pytest.raises(ValueError, match="n_exact"):
+        theory_diagram_grid("g_h-alpha_r", [1.0, 2.0], [0.0, 5.0], base=ModelParams.gated(1.0),
+                            n_exact=2, dmft_onset="interpolated")
+    with pytest.raises(ValueError, match="dmft_onset"):
+        theory_diagram_grid("g_h-alpha_r", [1.0, 2.0], [0.0, 5.0], base=ModelParams.gated(1.0),
+                            dmft_onset="sometimes")

@@ -27,10 +27,10 @@
 #
 # **What is theory and what is measured.** The lines $g_{\rm inst}$ and $g_{\rm top}$ and the
 # critical input $I_c$ are theory (`theory.transitions`: static mean-field theory and the
-# linearisation at the quiescent state). The DMFT onset $g_{\rm chaos}$ is known only for constant
-# gates ($\alpha_r = 0$: continuous at $g_h = 2$); for $\alpha_r > 0$ it is not derived yet (the
-# sampling DMFT is being built elsewhere), so the onset of chaos at $\alpha_r = 20$ is *measured*
-# here and only placed between the theory lines. Everything below calls `theory`
+# linearisation at the quiescent state), and so is the dynamical line $g_{\rm chaos}$: for
+# $\alpha_r = 0$ continuous at $g_h = 2$, for $\alpha_r = 20$ the fold of the chaotic branch of
+# the output-gate DMFT (`theory.dmft_output_gate`), where $\lambda_{\max}$ jumps to a positive
+# value. The networks measure where chaos sets in and compare it with these lines. Everything below calls `theory`
 # (`theory.validation.phase` data functions, `theory.phase`, `theory.input_chaos`); nothing is
 # re-derived. Size knob: `THEORY_SCALE=quick` (default, CI) or `full`.
 

@@ -20,21 +20,24 @@
 # section 3), and do finite networks fall where the theory puts them? Planes: $(g_h, \alpha_r)$ at
 # $\beta_r \in \{0, 1, 2\}$, and $(g_h, \alpha_z)$ with the marginally stable region.
 #
-# **What is theory here, and what is not.** The theory side is *static*: the instability line
+# **What is theory here, and what is not.** Every line is theory: the instability line
 # $g_{\rm inst}$ of the quiescent state (root of $F(0) = 1$ at $D = 0$, equal to
 # $1 + e^{\beta_r}$ without inputs), the topological line $g_{\rm top}$ where nonzero fixed points
-# appear (static mean-field theory), and the hard-gate marginal-stability criterion
-# $(1 - f_0) F_{hr}(0) < 1 < F_{hr}(0)$ of the largest nonzero branch. The dynamical line
-# $g_{\rm chaos}$ (DMFT onset of chaos) is available only for constant gates ($\alpha_r = 0$,
-# where it coincides with $g_{\rm inst}$); for $\alpha_r > 0$ it is not derived yet, so the theory
-# labels every point with $g_h \ge g_{\rm top}$ and $\alpha_r > 0$ **undetermined** (it cannot tell
-# chaos from fixed points there). Whether such points are bistable or chaotic is **measured** by
-# network sweeps (`theory.phase.network_diagram`: QR $\lambda_{\max}$ from a large initial state,
-# decay of a small one), drawn as markers over the theory regions.
+# appear (static mean-field theory), the dynamical line $g_{\rm chaos}$ where the chaotic DMFT
+# solution appears (`theory.transitions.chaos_onset_line`: for $\alpha_r > 0$ the fold of the
+# output-gate DMFT branch, a discontinuous onset; for $\alpha_r = 0$ it coincides with
+# $g_{\rm inst}$), and the hard-gate marginal-stability criterion
+# $(1 - f_0) F_{hr}(0) < 1 < F_{hr}(0)$ of the largest nonzero branch. Regions: `stable` (only the
+# quiescent state), `fixed_points` ($g_{\rm top} \le g_h < g_{\rm chaos}$: nonzero fixed points, no
+# chaos), `bistable` ($g_{\rm chaos} \le g_h < g_{\rm inst}$: quiescent state and chaos coexist),
+# `chaotic`. Network sweeps (`theory.phase.network_diagram`: QR $\lambda_{\max}$ from a large
+# initial state, decay of a small one) are drawn as markers over the theory regions.
 #
 # Theory labels come from `theory.phase.theory_diagram_grid` (nonzero static branches counted on
-# the whole grid by the vectorised static solver; exact `theory.transitions` lines at a few
-# $\alpha_r$, drawn as dots, which the grid labels agree with, see Testing). Size knob:
+# the whole grid by the vectorised static solver; exact `theory.transitions` lines, DMFT onset
+# included, at a few $\alpha_r$, drawn as dots, which the grid labels agree with, see Testing;
+# between them $g_{\rm chaos}$ is interpolated in $\alpha_r$, with its leave-one-out error
+# printed). Size knob:
 # `THEORY_SCALE=quick` (default, CI) or `full`.
 
 # %%
@@ -85,15 +88,18 @@ for beta_r in BETAS:
     g_axis = np.linspace(0.5, 1.25 * (1 + np.exp(beta_r)), SIZES["n_g"])
     theory_r[beta_r] = theory_diagram_grid("g_h-alpha_r", g_axis, alpha_r_axis,
                                            base=ModelParams.gated(1.0, beta_r=beta_r),
-                                           n_exact=SIZES["n_exact"], workers=WORKERS)
+                                           n_exact=SIZES["n_exact"], workers=WORKERS,
+                                           dmft_onset="interpolated")
 az_axis = np.linspace(0.0, 20.0, SIZES["n_alpha"])
 theory_z = theory_diagram_grid("g_h-alpha_z", np.linspace(0.5, 5.0, SIZES["n_g"]), az_axis,
                                base=ModelParams.gated(1.0, **AZ_BASE), workers=WORKERS)
 print(f"theory diagrams in {time.perf_counter() - t0:.1f} s")
 for beta_r, ds in theory_r.items():
     counts = {name: int((ds["label"].values == i).sum()) for i, name in enumerate(LABELS)}
-    print(f"beta_r = {beta_r}: g_inst = {ds['g_instability'].values[0]:.4f}; exact g_top at alpha_r = "
-          f"{ds['alpha_r_exact'].values}: {np.round(ds['g_topological_exact'].values, 4)}; labels {counts}")
+    print(f"beta_r = {beta_r}: g_inst = {ds['g_instability'].values[0]:.4f}; at alpha_r = "
+          f"{np.round(ds['alpha_r_exact'].values, 2)}: exact g_top {np.round(ds['g_topological_exact'].values, 4)}, "
+          f"g_chaos {np.round(ds['g_chaos_exact'].values, 4)} (interpolation error "
+          f"{ds.attrs['g_chaos_interpolation_error']:.3g}); labels {counts}")
 print("alpha_z plane (alpha_r = 1):", {name: int((theory_z['label'].values == i).sum())
                                      for i, name in enumerate(LABELS)})
 
@@ -165,16 +171,16 @@ plt.show()
 # %% [markdown]
 # **Reading the diagrams.** Raising $\beta_r$ closes the output gates at rest: $g_{\rm inst} =
 # 1 + e^{\beta_r}$ moves out (2, 3.72, 8.39), while a strong gate ($\alpha_r$ large) still lets
-# fluctuations open it, so nonzero fixed points appear at much smaller gains: the window
-# $g_{\rm top} \le g_h < g_{\rm inst}$ widens with both $\alpha_r$ and $\beta_r$. In that window
-# the networks measured here at $\alpha_r = 20$ are bistable ($\beta_r = 1, 2$; for $\beta_r = 0$
-# see Testing (d)); where chaos starts inside the window is the missing DMFT's job. In the $(g_h, \alpha_z)$
-# plane the static lines are vertical (the update gate does not move fixed points) and the blue
-# region is where the largest nonzero fixed point, unstable with constant gates, would be made
-# marginally stable by frozen units in the hard-gate limit; this is the $\alpha_z \to \infty$
-# criterion applied at every $\alpha_z > 0$, not a finite-$\alpha_z$ spectrum. The network markers
-# there show what finite networks do (chaotic or settled, with $\lambda_{\max}$ near 0 when
-# settled); the marginal label itself is not a network measurement.
+# fluctuations open it, so nonzero fixed points appear at much smaller gains, and chaos follows
+# soon after ($g_{\rm chaos}$ = 1.76, 2.00, 2.22 at $\alpha_r = 20$): the bistable window
+# $g_{\rm chaos} \le g_h < g_{\rm inst}$ widens with both $\alpha_r$ and $\beta_r$, and the networks
+# measured in it are bistable (Testing (d)). In the $(g_h, \alpha_z)$ plane the static lines are
+# vertical (the update gate does not move fixed points) and the blue region is where the largest
+# nonzero fixed point, unstable with constant gates, would be made marginally stable by frozen
+# units in the hard-gate limit; this is the $\alpha_z \to \infty$ criterion applied at every
+# $\alpha_z > 0$, not a finite-$\alpha_z$ spectrum. The network markers there show what finite
+# networks do (chaotic or settled, with $\lambda_{\max}$ near 0 when settled); the marginal label
+# itself is not a network measurement.
 
 # %% [markdown]
 # ## About
@@ -239,18 +245,22 @@ for r in all_rows:
         assert r["net"] in ("fixed_points", "chaotic"), r
 
 # %% [markdown]
-# **(d) Measured bistability where the theory says "undetermined".** At $\alpha_r = 20$ and
-# $\beta_r \in \{1, 2\}$, the window point ($g_{\rm top} < g_h < g_{\rm inst}$) holds a network
-# whose large state is chaotic ($\lambda > 3$ s.e.) while its small state decays: the bistable phase
-# is measured where the theory line for it is missing. For $\beta_r = 0$ the window is narrow
-# ($1.63 < g_h < 2$, chaos from about 1.8 at $N = 200$) and the small state decays slowly there
-# (rate $s_z(1 - g_h s_r a_N) \lesssim 0.03$), so it is not asserted here; notebook 09 shows the bistability
-# at $\beta_r = 0$ with longer runs, its decay rate matching the exact linear one.
+# **(d) Bistability where the theory puts it.** Every network point that the exact lines place
+# in the bistable window ($g_{\rm chaos} \le g_h < g_{\rm inst}$, $\alpha_r = 20$) is chaotic from
+# its large state ($\lambda > 3$ s.e.), and for $\beta_r \in \{1, 2\}$ its small state decays as
+# well: the measured label is `bistable`. For $\beta_r = 0$ the window is narrow
+# ($1.76 < g_h < 2$) and the small state decays slowly there (rate
+# $s_z(1 - g_h s_r a_N) \lesssim 0.03$), so only the chaos is asserted; notebook 09 shows the
+# bistability at $\beta_r = 0$ with longer runs, its decay rate matching the exact linear one.
 
 # %%
-for beta_r in (1.0, 2.0):
-    window = [r for r in rows_r[beta_r] if r["second"] == 20.0 and r["lines"][1] < r["g_h"] < r["lines"][0]]
-    assert window and any(r["net"] == "bistable" for r in window), (beta_r, window)
+for beta_r in BETAS:
+    window = [r for r in rows_r[beta_r] if r["theory"] == "bistable"]
+    assert window, beta_r
+    for r in window:
+        assert r["lam"] > 3 * r["se"], r
+        if beta_r > 0:
+            assert r["net"] == "bistable", r
 
 # %% [markdown]
 # **(e) Constant gates above the line: the DMFT exponent.** For $\alpha_r = 0$ the theory knows

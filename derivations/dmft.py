@@ -237,7 +237,6 @@ def _energy_condition(model: UnitModel, sec: Section) -> None:
     C, C0 = sp.Function("C_h")(tau), sp.Symbol("C_0", positive=True)
     Cs = sp.Symbol("C", real=True)
     weight = c**2 * b**2
-    Phi = sp.Function("Phi")
     V = -gamma**2 * Cs**2 / 2 + weight * sp.Function("Q")(Cs)
     sec.equations.append(Equation(
         "potential", sp.Function("V")(Cs), V,

@@ -9,7 +9,6 @@ from theory import ModelParams
 from theory import dmft_output_gate as og
 from theory.dmft import solve_dmft
 from theory.dmft_averages import stationary_autocorrelations
-from theory.errors import ConvergenceError
 
 
 @pytest.mark.parametrize("alpha_r, beta_r, var", [(2.0, 0.0, 0.3), (20.0, 0.5, 0.05)])

@@ -160,8 +160,7 @@ class VectorFieldKernels:
         self.couplings = (network.Jh, network.Jz, network.Jr) if p.is_gated else (network.Jh,)
         # C-contiguous transposes: (J^k)^T mu as a plain gemv is ~1.4x faster than on a transposed view
         self.couplings_T = tuple(np.ascontiguousarray(J.T) for J in self.couplings)
-        self._time_inputs = [name for name in INPUT_FIELDS
-                             if name in network._active_inputs and (callable(getattr(p, name)))]
+        self._time_inputs = [name for name in INPUT_FIELDS if callable(getattr(p, name))]
         const = {name: (0.0 if name in self._time_inputs else getattr(p, name))
                  for name in INPUT_FIELDS}
 

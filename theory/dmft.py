@@ -73,7 +73,7 @@ from .errors import ConvergenceError
 from .gaussian import gaussian_average
 from .params import ModelParams
 
-__all__ = ["DMFTResult", "NoChaoticSolution", "solve_dmft", "energy_condition",
+__all__ = ["DMFTResult", "NoChaoticSolution", "solve_dmft", "energy_condition", "poeschl_teller_rate",
            "schroedinger_ground_state", "relaxation_table", "solve_lag_equation"]
 
 
@@ -458,6 +458,20 @@ def solve_dmft(params: ModelParams, *, tol: float = 1e-10, below_onset: str = "r
     return DMFTResult(params, True, c0, tau, corr(tau), tau_relax, 1.0 / k, lam, e0, e1, tolerances, corr)
 
 
+def poeschl_teller_rate(tau_tail, gamma):
+    """gamma (sqrt(1 + 3 / (gamma tau_tail)^2) - 1): lambda_max of the Poeschl-Teller limit.
+
+    Notes
+    -----
+    Bound state E0 = -3 k_u^2 of -d^2/du^2 + k_u^2 (1 - 6 sech^2(k_u u)), k_u = 1 / (gamma tau_tail),
+    through lambda = gamma (-1 + sqrt(1 - E0)) (:mod:`theory.dmft`).
+    """
+    tau_tail = np.asarray(tau_tail, float)
+    if np.any(tau_tail <= 0) or not gamma > 0:
+        raise ValueError(f"tau_tail and gamma must be > 0, got {tau_tail!r}, {gamma!r}")
+    return gamma * (np.sqrt(1.0 + 3.0 / (gamma * tau_tail) ** 2) - 1.0)
+
+
 def relaxation_table(g_values, **model) -> list[dict]:
     """lambda_max vs the relaxation times over g_h (the relation of the module docstring).
 
@@ -469,8 +483,7 @@ def relaxation_table(g_values, **model) -> list[dict]:
     for g in g_values:
         p = ModelParams.from_dict({"g_h": float(g), **model})
         r = solve_dmft(p)
-        gamma = _Model(p).gamma
-        pt = gamma * (math.sqrt(1.0 + 3.0 / (gamma * r.tau_tail) ** 2) - 1.0)
+        pt = float(poeschl_teller_rate(r.tau_tail, _Model(p).gamma))
         rows.append({"g_h": float(g), "lambda_max": r.lambda_max, "tau_relax": r.tau_relax,
                      "tau_tail": r.tau_tail, "poeschl_teller": pt, "ratio": r.lambda_max / pt})
     return rows

@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from .dmft import solve_dmft
+from .dmft import poeschl_teller_rate, solve_dmft
 from .dmft_sampling import solve_dmft_sampling
 from .dmft_tangent_sampling import lambda_max_sampling
 from .gates import sigmoid
@@ -44,20 +44,6 @@ from .params import ModelParams
 
 __all__ = ["poeschl_teller_rate", "relaxation_row", "row_from_sampling", "relaxation_table_gates",
            "format_relaxation_table"]
-
-
-def poeschl_teller_rate(tau_tail, gamma):
-    """gamma (sqrt(1 + 3 / (gamma tau_tail)^2) - 1): lambda_max of the Poeschl-Teller limit.
-
-    Notes
-    -----
-    Bound state E0 = -3 k_u^2 of -d^2/du^2 + k_u^2 (1 - 6 sech^2(k_u u)), k_u = 1 / (gamma tau_tail),
-    through lambda = gamma (-1 + sqrt(1 - E0)) (:mod:`theory.dmft`).
-    """
-    tau_tail = np.asarray(tau_tail, float)
-    if np.any(tau_tail <= 0) or not gamma > 0:
-        raise ValueError(f"tau_tail and gamma must be > 0, got {tau_tail!r}, {gamma!r}")
-    return gamma * (np.sqrt(1.0 + 3.0 / (gamma * tau_tail) ** 2) - 1.0)
 
 
 def _mean_gate(params: ModelParams, c_z0: float) -> float:

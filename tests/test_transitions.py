@@ -76,9 +76,9 @@ def test_g_chaos_constant_gates_is_the_dmft_onset(params):
 
 
 def test_g_chaos_with_fluctuating_gates():
-    # both gates fluctuating: h is not Gaussian, the onset is not located (None)
+    # both gates fluctuating: h is not Gaussian; without sampled_onset the onset is not located
     t = tr.transitions(ModelParams.gated(1.0, alpha_r=20.0, alpha_z=2.0))
-    assert t.g_chaos is None and t.discontinuous is None
+    assert t.g_chaos is None and t.discontinuous is None and t.g_chaos_stderr is None
     # update gate only: the small-amplitude onset g_h s_r = 1 (chaos_onset_line Notes)
     t = tr.transitions(ModelParams.gated(1.0, alpha_z=5.0, beta_r=0.5))
     assert t.g_chaos == pytest.approx(1 + math.exp(0.5), rel=1e-12) and t.discontinuous is False
@@ -113,3 +113,24 @@ def test_quiescent_disk_from_the_generated_F0(i_r, i_z):
     assert tr.quiescent_rate(p) == pytest.approx(s_z * (g_eff - 1), rel=1e-12)
     with pytest.raises(ValueError, match="quiescent"):
         tr.quiescent_disk(p.replace(beta_h=0.2))
+
+
+def test_sampled_onset_is_passed_through(monkeypatch):
+    """transitions(sampled_onset=True) takes g_chaos, discontinuous and the stderr from
+    theory.dmft_sampling_onset (its numerics: tests/test_dmft_sampling_onset.py); only for
+    alpha_z > 0 with alpha_r > 0."""
+    import numpy as np
+
+    from theory import dmft_sampling_onset as dso
+
+    calls = []
+
+    def fake(params, **kwargs):
+        calls.append(params)
+        return dso.SampledOnset(1.77, 0.002, True, 0.03, np.ones(3), np.ones(3), np.zeros(3), np.ones((3, 2)))
+
+    monkeypatch.setattr(dso, "chaos_onset_sampling", fake)
+    t = tr.transitions(ModelParams.gated(1.0, alpha_r=20.0, alpha_z=2.0), sampled_onset=True)
+    assert (t.g_chaos, t.discontinuous, t.g_chaos_stderr) == (1.77, True, 0.002) and len(calls) == 1
+    t = tr.transitions(ModelParams.gated(1.0, alpha_r=20.0), sampled_onset=True)   # deterministic fold
+    assert len(calls) == 1 and t.g_chaos_stderr == 0.0 and t.as_dict()["g_chaos_stderr"] == 0.0

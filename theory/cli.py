@@ -151,7 +151,7 @@ def cmd_transitions(args) -> dict:
     if args.g_h is None:  # the critical gains do not depend on g_h itself
         args.g_h = 1.0
     params = params_from_args(args)
-    result = transitions(params).as_dict()
+    result = transitions(params, sampled_onset=args.sampled_onset).as_dict()
     result["params"] = params.provenance()
     return result
 
@@ -384,6 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("transitions", help="critical g_h values (g_h itself is ignored)")
     _add_model_options(p)
+    p.add_argument("--sampled-onset", action="store_true",
+                   help="alpha_z > 0 with alpha_r > 0: g_chaos from the sampling DMFT (10-30 min; "
+                        "its standard error in g_chaos_stderr)")
     p.set_defaults(func=cmd_transitions)
 
     p = sub.add_parser("complexity", help="Kac-Rice complexity (1/N) log E[#fixed points]: sigma (tilted "

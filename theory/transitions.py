@@ -15,7 +15,8 @@ Notes
   alpha_r > 0: the fold of the deterministic output-gate DMFT branch
   (theory.dmft_output_gate.chaos_onset; ``discontinuous`` when the branch appears at a fold with
   lambda_max > 0); alpha_z > 0, alpha_r = 0: g_h s_r = 1 (small-amplitude argument); alpha_z > 0,
-  alpha_r > 0: None (the sampling DMFT's onset is not located).
+  alpha_r > 0: the minimum of the chaotic branch of the fixed-amplitude sampling DMFT
+  (theory.dmft_sampling_onset; minutes, so only with ``sampled_onset=True``, else None).
 g_instability and g_topological are defined only when D = 0 is a fixed point for every g_h (beta_h = 0, I_h = 0);
 otherwise they are None.
 """
@@ -41,7 +42,10 @@ from .static_mft import (DEFAULT_TOL, _check_params, _Reduced, count_nonzero_bra
 
 @dataclass
 class Transitions:
-    """Critical g_h values for given gate parameters (None where undefined or not yet derived)."""
+    """Critical g_h values for given gate parameters (None where undefined or not computed).
+
+    ``g_chaos_stderr`` is the statistical error of a sampled g_chaos (0 for the deterministic ones).
+    """
 
     g_instability: float | None
     g_topological: float | None
@@ -49,11 +53,13 @@ class Transitions:
     discontinuous: bool | None = None
     saddle_node: bool | None = None
     delta_h_topological: float | None = None
+    g_chaos_stderr: float | None = None
 
     def as_dict(self) -> dict:
         return {"g_instability": self.g_instability, "g_topological": self.g_topological,
                 "g_chaos": self.g_chaos, "discontinuous": self.discontinuous,
-                "saddle_node": self.saddle_node, "delta_h_topological": self.delta_h_topological}
+                "saddle_node": self.saddle_node, "delta_h_topological": self.delta_h_topological,
+                "g_chaos_stderr": self.g_chaos_stderr}
 
 
 def zero_is_fixed_point(params: ModelParams) -> bool:
@@ -189,12 +195,14 @@ def g_topological(params: ModelParams, *, xtol: float = 1e-9, n_grid: int = 48,
     return g_inst, False, 0.0
 
 
-def transitions(params: ModelParams, *, dmft_onset: bool = True) -> Transitions:
+def transitions(params: ModelParams, *, dmft_onset: bool = True, sampled_onset: bool = False) -> Transitions:
     """The transition lines for the gate parameters of ``params`` (its g_h is ignored).
 
     ``dmft_onset=False`` skips the output-gate DMFT onset (alpha_z = 0, alpha_r > 0: 10-30 s per
     gate setting, cached), leaving g_chaos and discontinuous None there; the closed-form cases are
-    always filled.
+    always filled. ``sampled_onset=True`` fills them for alpha_z > 0, alpha_r > 0 from the sampling
+    DMFT (:func:`theory.dmft_sampling_onset.chaos_onset_sampling`, 10-30 min; its standard error
+    goes to ``g_chaos_stderr``).
 
     Notes
     -----
@@ -205,7 +213,13 @@ def transitions(params: ModelParams, *, dmft_onset: bool = True) -> Transitions:
     g_chaos, discontinuous = None, None
     if g_inst is not None and (dmft_onset or not (params.is_gated and params.alpha_z == 0 and params.alpha_r > 0)):
         g_chaos, discontinuous = chaos_onset_line(params)
-    return Transitions(g_inst, g_top, g_chaos, discontinuous, sn, d_top)
+    g_chaos_se = 0.0 if g_chaos is not None else None
+    if g_inst is not None and g_chaos is None and sampled_onset and params.is_gated and params.alpha_z > 0:
+        from .dmft_sampling_onset import chaos_onset_sampling
+
+        on = chaos_onset_sampling(params)
+        g_chaos, discontinuous, g_chaos_se = on.g_chaos, on.discontinuous, on.g_chaos_stderr
+    return Transitions(g_inst, g_top, g_chaos, discontinuous, sn, d_top, g_chaos_se)
 
 
 @functools.lru_cache(maxsize=256)
@@ -248,8 +262,9 @@ def chaos_onset_line(params: ModelParams) -> tuple[float | None, bool | None]:
       rate k^2 = s_z^2 (1 - (g_h s_r)^2) -> 0). This fixes where the small-amplitude branch is
       born; that no chaotic branch exists below it (no fold) is the constant-gate result and
       is checked by networks (tests/test_transitions.py), not proven for every alpha_z.
-    * alpha_z > 0, alpha_r > 0: None (h is not Gaussian; the sampling DMFT is too noisy to
-      locate a fold).
+    * alpha_z > 0, alpha_r > 0: None here (h is not Gaussian); :func:`transitions` with
+      ``sampled_onset=True`` takes the minimum of the chaotic branch g_h(A) of the
+      fixed-amplitude sampling DMFT (theory.dmft_sampling_onset), with a statistical error.
     """
     if params.model == "additive" or (params.alpha_z == 0 and params.alpha_r == 0):
         try:

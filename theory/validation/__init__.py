@@ -24,7 +24,7 @@ CHECK_MODULES = ("theory.validation.foundation", "theory.validation.static",
                  "theory.validation.phase", "theory.validation.memory",
                  "theory.validation.adjoint", "theory.validation.dmft_sampling",
                  "theory.validation.complexity", "theory.validation.dmft_grid",
-                 "theory.validation.dmft_sampling_bias",)
+                 "theory.validation.dmft_sampling_bias", "theory.validation.chaos_onset",)
 
 
 @dataclass

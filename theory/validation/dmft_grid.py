@@ -69,6 +69,7 @@ transients 100 + 40, correlation window 200, dt 0.1, 200 recorded units):
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import tempfile
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -92,6 +93,10 @@ G_H = 4.0
 #: (alpha_z, alpha_r) points of issue 5.
 GRID_POINTS = ((2.0, 0.0), (0.0, 0.0), (0.0, 2.0), (2.0, 2.0), (10.0, 0.0), (10.0, 2.0))
 LAGS = (0.0, 2.0, 5.0, 10.0, 20.0, 40.0)
+#: network seeds per N of the lambda_max sweep, and the fewest a lambda_max row accepts (see the
+#: module docstring for how they were chosen from the measured seed spread)
+LAM_SEEDS = 10
+MIN_LAM_SEEDS = 6
 
 #: Settings of the two scales. Times are in model time units (tau_h = 1); dt = 0.1 is the
 #: step of the constant-gate checks at s_z = 1/2 (0.05 intrinsic time units).
@@ -100,7 +105,11 @@ SCALES = {
                   t_corr=150.0, t_transient=100.0, dt=0.1, n_units=400,
                   dmft=dict(n_paths=64, n_chains=6, dt=0.2), tangent_paths=256),
     "full": dict(points=GRID_POINTS, ns=(500, 1000, 2000), seeds=(0, 1, 2), t_qr=100.0,
-                 t_corr=200.0, t_transient=100.0, dt=0.1, dmft=dict(), tangent_paths=512),
+                 t_corr=200.0, t_transient=100.0, dt=0.1, dmft=dict(), tangent_paths=512,
+                 # lambda_max: a separate QR-only sweep over more seeds (see the module docstring)
+                 lam=dict(points=((0.0, 0.0), (2.0, 0.0), (0.0, 2.0), (2.0, 2.0), (10.0, 0.0), (10.0, 2.0)),
+                          ns=(500, 1000, 2000), seeds=tuple(range(LAM_SEEDS)), t_qr=200.0,
+                          t_transient=100.0, dt=0.1, dtype="float32")),
 }
 
 
@@ -138,6 +147,46 @@ def network_task(*, g_h: float, alpha_z: float, alpha_r: float, n: int, network_
             "tau": (np.arange(n_lag + 1) * dt_rec).tolist(), "c_h": c.tolist(),
             "mean_h2": float(traj.mean_h2_avg), "n_units": int(h.shape[1]),
             "mean_h2_halves": [float(traj.mean_h2[:half].mean()), float(traj.mean_h2[half:].mean())]}
+
+
+def lambda_task(*, g_h: float, alpha_z: float, alpha_r: float, n: int, network_seed: int, t_qr: float,
+                t_transient: float, dt: float, dtype: str = "float32", seed: int = 0) -> dict:
+    """One seeded network: QR lambda_max (k = 1) only (no correlation run, no C_h recording).
+
+    State transient ``t_transient``, frame transient 40, recorded window ``t_qr`` in 10 blocks;
+    the tangent run in ``dtype`` (float32 halves the cost at N = 2000; tests/test_lyapunov.py
+    checks float32 against float64 within the block errors). ``seed`` (from the sweep) is unused:
+    the couplings and the initial state come from ``network_seed``.
+    """
+    from threadpoolctl import threadpool_limits
+
+    p = _params(alpha_z, alpha_r, g_h)
+    with threadpool_limits(1):
+        net = GatedNetwork(p, n, seed=network_seed)
+        res = lyapunov_spectrum(net, 1, dt=dt, t_transient=t_transient, t_frame_transient=40.0,
+                                t_run=t_qr, n_blocks=10, progress=False, dtype=dtype)
+    return {"lambda_max": res.lambda_max, "lambda_block_stderr": res.lambda_max_stderr,
+            "block_exponents": res.block_exponents[:, 0].tolist()}
+
+
+def lambda_plan(scale: str = "full", points=None, seeds=None, ns=None):
+    """Sweep plan of the lambda-only network runs of ``scale`` (empty if the scale has none).
+
+    Ordered point by point, then seed by seed (all N of a seed together), so that an interrupted
+    run has whole points with balanced seed counts. Every point is planned on its own (index 0),
+    so its key depends on its keyword arguments only: adding seeds or points later keeps every
+    stored run.
+    """
+    cfg = SCALES[scale].get("lam")
+    if not cfg:
+        return []
+    points = cfg["points"] if points is None else points
+    seeds = cfg["seeds"] if seeds is None else seeds
+    ns = cfg["ns"] if ns is None else ns
+    kws = [dict(g_h=G_H, alpha_z=az, alpha_r=ar, n=n, network_seed=s, t_qr=cfg["t_qr"],
+                t_transient=cfg["t_transient"], dt=cfg["dt"], dtype=cfg["dtype"])
+           for az, ar in points for s in seeds for n in sorted(ns, reverse=True)]
+    return [plan(lambda_task, [kw])[0] for kw in kws]
 
 
 def theory_task(*, g_h: float, alpha_z: float, alpha_r: float, dmft: dict, tangent_paths: int,
@@ -187,6 +236,7 @@ def run_grid(scale: str, out, *, executor: Executor | None = None, workers: int 
              progress: bool | None = None) -> dict:
     """Run (or resume) the sweeps of ``scale`` into ``out``; returns the records by kind."""
     th_plan, net_plan = grid_plan(scale, points)
+    lam_plan = lambda_plan(scale, points)
     own = executor is None and workers <= 1
     ex = ThreadPoolExecutor(1) if own else executor
     try:
@@ -194,76 +244,111 @@ def run_grid(scale: str, out, *, executor: Executor | None = None, workers: int 
                        progress=progress, desc="grid DMFT")
         nets = run_sweep(network_task, net_plan, Path(out) / "networks", executor=ex, workers=workers,
                          progress=progress, desc="grid networks")
+        lam = (run_sweep(lambda_task, lam_plan, Path(out) / "lambda", executor=ex, workers=workers,
+                         progress=progress, desc="grid lambda_max").records if lam_plan else [])
     finally:
         if own:
             ex.shutdown()
-    return {"theory": th.records, "networks": nets.records}
+    return {"theory": th.records, "networks": nets.records, "lambda": lam}
+
+
+def _seed_se(x: np.ndarray):
+    """Seed standard error std(ddof=1) / sqrt(k) along axis 0 (nan for a single seed)."""
+    k = len(x)
+    return x.std(axis=0, ddof=1) / math.sqrt(k) if k > 1 else np.full(np.shape(x[0]), np.nan)
+
+
+def lambda_per_n(runs: list[dict]) -> list[dict]:
+    """lambda_max per N over network seeds: mean and seed standard error.
+
+    The error is the network-to-network (seed-to-seed) standard error
+    std(lambda_s, ddof=1) / sqrt(n_seeds): each seed is a new coupling matrix and a new
+    trajectory, so the seed spread contains the quenched disorder and each run's time-sampling
+    error (``lam_block_se`` = root-sum-square of the runs' QR block errors / n_seeds is kept for
+    comparison only).
+    """
+    out = []
+    for n in sorted({r["kwargs"]["n"] for r in runs}):
+        rs = [r["result"] for r in runs if r["kwargs"]["n"] == n]
+        lam = np.array([r["lambda_max"] for r in rs])
+        block = np.array([r.get("lambda_block_stderr", np.nan) for r in rs])
+        se = float(_seed_se(lam))
+        out.append({"n": int(n), "n_seeds": len(rs), "lambda": lam, "lam_mean": float(lam.mean()),
+                    "lam_se": se, "lam_sd": se * math.sqrt(len(rs)) if len(rs) > 1 else float("nan"),
+                    "lam_block_se": float(np.sqrt(np.sum(block ** 2))) / len(rs)})
+    return out
 
 
 def grid_data(records: dict, lags=LAGS) -> list[dict]:
     """Aggregate stored records into per-point comparisons (points with a DMFT and >= 1 network).
 
-    Per point and N: seed means and seed standard errors of C_h(lags), <h^2> and lambda_max.
+    Per point and N: seed means and seed standard errors of C_h(lags) and <h^2> (``per_n``, from
+    the full network runs) and of lambda_max (``lam_per_n``, from the lambda-only runs if
+    ``records`` has any for the point, else from the full network runs).
     """
     lags = np.asarray(lags, float)
     out = []
     ok = [r for r in records["theory"] if r is not None and r["status"] == "ok"]
+
+    def runs_at(kind, key):
+        return [r for r in records.get(kind, []) if r is not None and r["status"] == "ok"
+                and (r["kwargs"]["alpha_z"], r["kwargs"]["alpha_r"]) == key]
+
     for rec in ok:
         kw, th = rec["kwargs"], rec["result"]
         key = (kw["alpha_z"], kw["alpha_r"])
-        runs = [r for r in records["networks"] if r is not None and r["status"] == "ok"
-                and (r["kwargs"]["alpha_z"], r["kwargs"]["alpha_r"]) == key]
+        runs = runs_at("networks", key)
         per_n = []
         for n in sorted({r["kwargs"]["n"] for r in runs}):
             rs = [r["result"] for r in runs if r["kwargs"]["n"] == n]
-            k = len(rs)
             cs = np.array([np.interp(lags, r["tau"], r["c_h"]) for r in rs])
-            lam = np.array([r["lambda_max"] for r in rs])
             h2 = np.array([r["mean_h2"] for r in rs])
-
-            def se(x):
-                return x.std(axis=0, ddof=1) / math.sqrt(k) if k > 1 else np.full(np.shape(x[0]), np.nan)
-
-            # the seed SE of a handful of seeds can come out far below the QR block error of each
-            # run (a measured lower bound of the run-to-run spread): the larger of the two is used
-            block = np.array([r.get("lambda_block_stderr", 0.0) for r in rs])
-            lam_se = max(float(se(lam)), float(np.sqrt(np.sum(block ** 2))) / k)
-            per_n.append({"n": int(n), "n_seeds": k, "c_h": cs.mean(0), "c_h_se": se(cs), "c_h_seeds": cs,
-                          "lambda": lam, "lam_mean": float(lam.mean()), "lam_se": lam_se,
-                          "lam_seed_se": float(se(lam)), "lam_block_se": float(np.sqrt(np.sum(block ** 2))) / k,
-                          "h2": h2, "h2_mean": float(h2.mean()), "h2_se": float(se(h2)),
+            per_n.append({"n": int(n), "n_seeds": len(rs), "c_h": cs.mean(0), "c_h_se": _seed_se(cs),
+                          "c_h_seeds": cs, "h2": h2, "h2_mean": float(h2.mean()),
+                          "h2_se": float(_seed_se(h2)),
                           "h2_halves": np.array([r["mean_h2_halves"] for r in rs]),
                           "n_units": min(r.get("n_units", 200) for r in rs)})
-        if not per_n:
+        lam_runs = runs_at("lambda", key)
+        lam_per_n = lambda_per_n(lam_runs or runs)
+        if not per_n and not lam_per_n:
             continue
         out.append({"alpha_z": key[0], "alpha_r": key[1], "theory": th, "lags": lags,
                     "c_theory": np.interp(lags, th["tau"], th["c_h"]),
-                    "c_theory_se": np.interp(lags, th["tau"], th["c_h_stderr"]), "per_n": per_n})
+                    "c_theory_se": np.interp(lags, th["tau"], th["c_h_stderr"]), "per_n": per_n,
+                    "lam_per_n": lam_per_n, "lam_source": "lambda-only runs" if lam_runs else "network runs"})
     return out
 
 
-def point_verdicts(d: dict, n_sigma: float = 3.0) -> dict:
-    """C_h(lags), delta_h and lambda_max verdicts of one aggregated point (see module docstring)."""
-    big = d["per_n"][-1]
-    nxt = d["per_n"][-2] if len(d["per_n"]) > 1 else None
+def point_verdicts(d: dict, n_sigma: float = 3.0, min_lam_seeds: int = MIN_LAM_SEEDS) -> dict:
+    """C_h(lags), delta_h and lambda_max verdicts of one aggregated point (see module docstring).
+
+    The lambda_max verdict needs >= 2 sizes with >= 2 seeds each; it passes only with
+    >= ``min_lam_seeds`` seeds at every size (fewer seeds do not measure the seed spread), a
+    finite-size law that the chi^2 test does not reject, and the extrapolation within tolerance.
+    """
     th = d["theory"]
-    fs_c = np.abs(big["c_h"] - nxt["c_h"]) if nxt else np.zeros_like(big["c_h"])
-    stat_c = np.sqrt(big["c_h_se"] ** 2 + d["c_theory_se"] ** 2)
-    tol_c = n_sigma * stat_c + fs_c
-    dev_c = np.abs(big["c_h"] - d["c_theory"])
-    fs_h = abs(big["h2_mean"] - nxt["h2_mean"]) if nxt else 0.0
-    stat_h = math.hypot(big["h2_se"], th["delta_h_stderr"])
-    tol_h = n_sigma * stat_h + fs_h
-    out = {"c": {"dev": dev_c, "tol": tol_c, "stat": stat_c, "finite_size": fs_c,
-                 "z": (big["c_h"] - d["c_theory"]) / stat_c,
-                 "passed": bool(np.all(dev_c <= tol_c)), "worst": int(np.argmax(dev_c / tol_c))},
-           "delta": {"theory": th["delta_h"], "network": big["h2_mean"], "tol": tol_h, "stat": stat_h,
-                     "finite_size": fs_h, "z": (big["h2_mean"] - th["delta_h"]) / stat_h,
-                     "passed": abs(big["h2_mean"] - th["delta_h"]) <= tol_h}}
-    if len(d["per_n"]) >= 2:
-        ns = [p["n"] for p in d["per_n"]]
-        ms = [p["lam_mean"] for p in d["per_n"]]
-        ss = [p["lam_se"] for p in d["per_n"]]
+    out = {}
+    if d["per_n"]:
+        big = d["per_n"][-1]
+        nxt = d["per_n"][-2] if len(d["per_n"]) > 1 else None
+        fs_c = np.abs(big["c_h"] - nxt["c_h"]) if nxt else np.zeros_like(big["c_h"])
+        stat_c = np.sqrt(big["c_h_se"] ** 2 + d["c_theory_se"] ** 2)
+        tol_c = n_sigma * stat_c + fs_c
+        dev_c = np.abs(big["c_h"] - d["c_theory"])
+        fs_h = abs(big["h2_mean"] - nxt["h2_mean"]) if nxt else 0.0
+        stat_h = math.hypot(big["h2_se"], th["delta_h_stderr"])
+        tol_h = n_sigma * stat_h + fs_h
+        out["c"] = {"dev": dev_c, "tol": tol_c, "stat": stat_c, "finite_size": fs_c,
+                    "z": (big["c_h"] - d["c_theory"]) / stat_c,
+                    "passed": bool(np.all(dev_c <= tol_c)), "worst": int(np.argmax(dev_c / tol_c))}
+        out["delta"] = {"theory": th["delta_h"], "network": big["h2_mean"], "tol": tol_h, "stat": stat_h,
+                        "finite_size": fs_h, "z": (big["h2_mean"] - th["delta_h"]) / stat_h,
+                        "passed": abs(big["h2_mean"] - th["delta_h"]) <= tol_h}
+    lp = [p for p in d.get("lam_per_n", []) if p["n_seeds"] >= 2]
+    if len(lp) >= 2:
+        ns = [p["n"] for p in lp]
+        ms = [p["lam_mean"] for p in lp]
+        ss = [p["lam_se"] for p in lp]
         l1, s1, a1 = _extrapolate(ns, ms, ss, 1.0)
         l2, s2, a2 = _extrapolate(ns, ms, ss, 0.5)
         central = 0.5 * (l1 + l2)
@@ -276,63 +361,73 @@ def point_verdicts(d: dict, n_sigma: float = 3.0) -> dict:
         dof = len(ns) - 2
         p_law = [float(stats.chi2.sf(c, dof)) if dof > 0 else 1.0 for c in chi2]
         law_ok = max(p_law) >= 0.01
+        seeds_ok = min(p["n_seeds"] for p in lp) >= min_lam_seeds
         out["lambda"] = {"theory": th["lambda_max"], "inf": central, "inv_n": (l1, s1), "inv_sqrt_n": (l2, s2),
-                         "tol": tol, "stat": stat, "z": (central - th["lambda_max"]) / stat, "chi2": chi2,
-                         "p_law": p_law, "law_ok": law_ok,
-                         "passed": bool(law_ok and abs(central - th["lambda_max"]) <= tol)}
+                         "slope": (a1, a2), "tol": tol, "stat": stat, "z": (central - th["lambda_max"]) / stat,
+                         "chi2": chi2, "dof": dof, "p_law": p_law, "law_ok": law_ok, "seeds_ok": seeds_ok,
+                         "ns": ns, "passed": bool(seeds_ok and law_ok and abs(central - th["lambda_max"]) <= tol)}
     return out
 
 
 def rows_for_point(d: dict, v: dict, with_lambda: bool = True) -> list[CheckResult]:
     """Report rows (C_h, delta_h and, if ``with_lambda``, lambda_max) of one aggregated point."""
     az, ar, th = d["alpha_z"], d["alpha_r"], d["theory"]
-    big = d["per_n"][-1]
-    ns = [p["n"] for p in d["per_n"]]
     label = f"g_h={G_H:g}, alpha_z={az:g}, alpha_r={ar:g}"
     dmft = ("exact constant-gate DMFT" if th["solver"] == "exact" else
             f"sampling DMFT ({th['settings']['n_chains']} chains x {th['settings']['n_paths']} paths, "
             f"dt = {th['settings']['dt']}, window {th['window']:g}; error = chain SE)")
-    c = v["c"]
-    table = "; ".join(f"tau={t:g}: DMFT {m:.4f}+-{e:.4f}, N={big['n']} {x:.4f}+-{s:.4f} ({z:+.1f} SE), "
-                      f"finite-size {f:.4f}" for t, m, e, x, s, z, f in
-                      zip(d["lags"], d["c_theory"], d["c_theory_se"], big["c_h"], big["c_h_se"], c["z"],
-                          c["finite_size"]))
-    w = c["worst"]
-    seeds = "seeds per N: " + ", ".join(str(p["n_seeds"]) for p in d["per_n"])
-    rows = [CheckResult(
-        f"DMFT C_h(tau) = networks ({label}, N={big['n']})", float(d["c_theory"][w]), float(big["c_h"][w]),
-        f"+-{c['tol'][w]:.3g} at tau={d['lags'][w]:g}", c["passed"],
-        f"{dmft}. {table}. Networks: {seeds}, sizes {ns}, C_h from the first {big['n_units']} units "
-        f"over the correlation window (time average of h_i(t) h_i(t + tau)). Tolerance per lag: 3 x sqrt(seed SE^2 + DMFT SE^2) + the measured "
-        f"finite-size change between the two largest N. DMFT tau_relax = {th['tau_relax']:.3g} +- "
-        f"{th['tau_relax_stderr']:.2g}.")]
-    dl = v["delta"]
-    others = "; ".join(f"N={p['n']}: {p['h2_mean']:.4f} +- {p['h2_se']:.4f}" for p in d["per_n"])
-    rows.append(CheckResult(
-        f"DMFT delta_h = population <h^2> of networks ({label}, N={big['n']})", dl["theory"], dl["network"],
-        f"+-{dl['tol']:.3g}", dl["passed"],
-        f"{dmft}: delta_h = {th['delta_h']:.4f} +- {th['delta_h_stderr']:.4f}. Networks (time and "
-        f"population average, {seeds}): {others}; deviation {dl['z']:+.1f} combined SE. Tolerance: 3 x "
-        f"sqrt(seed SE^2 + DMFT SE^2) + the finite-size change between the two largest N "
-        f"({dl['finite_size']:.4f})."))
+    rows = []
+    if "c" in v:
+        big = d["per_n"][-1]
+        ns = [p["n"] for p in d["per_n"]]
+        c = v["c"]
+        table = "; ".join(f"tau={t:g}: DMFT {m:.4f}+-{e:.4f}, N={big['n']} {x:.4f}+-{s:.4f} ({z:+.1f} SE), "
+                          f"finite-size {f:.4f}" for t, m, e, x, s, z, f in
+                          zip(d["lags"], d["c_theory"], d["c_theory_se"], big["c_h"], big["c_h_se"], c["z"],
+                              c["finite_size"]))
+        w = c["worst"]
+        seeds = "seeds per N: " + ", ".join(str(p["n_seeds"]) for p in d["per_n"])
+        rows.append(CheckResult(
+            f"DMFT C_h(tau) = networks ({label}, N={big['n']})", float(d["c_theory"][w]), float(big["c_h"][w]),
+            f"+-{c['tol'][w]:.3g} at tau={d['lags'][w]:g}", c["passed"],
+            f"{dmft}. {table}. Networks: {seeds}, sizes {ns}, C_h from the first {big['n_units']} units "
+            f"over the correlation window (time average of h_i(t) h_i(t + tau)). Tolerance per lag: 3 x sqrt(seed SE^2 + DMFT SE^2) + the measured "
+            f"finite-size change between the two largest N. DMFT tau_relax = {th['tau_relax']:.3g} +- "
+            f"{th['tau_relax_stderr']:.2g}."))
+        dl = v["delta"]
+        others = "; ".join(f"N={p['n']}: {p['h2_mean']:.4f} +- {p['h2_se']:.4f}" for p in d["per_n"])
+        rows.append(CheckResult(
+            f"DMFT delta_h = population <h^2> of networks ({label}, N={big['n']})", dl["theory"], dl["network"],
+            f"+-{dl['tol']:.3g}", dl["passed"],
+            f"{dmft}: delta_h = {th['delta_h']:.4f} +- {th['delta_h_stderr']:.4f}. Networks (time and "
+            f"population average, {seeds}): {others}; deviation {dl['z']:+.1f} combined SE. Tolerance: 3 x "
+            f"sqrt(seed SE^2 + DMFT SE^2) + the finite-size change between the two largest N "
+            f"({dl['finite_size']:.4f})."))
     if with_lambda and "lambda" in v:
         lv = v["lambda"]
-        lam_table = "; ".join(f"N={p['n']}: {p['lam_mean']:.4f} +- {p['lam_se']:.4f} (seeds "
-                              f"{np.array2string(p['lambda'], precision=4)})" for p in d["per_n"])
+        lp = [p for p in d["lam_per_n"] if p["n"] in lv["ns"]]
+        lam_table = "; ".join(f"N={p['n']}: {p['lam_mean']:.4f} +- {p['lam_se']:.4f} ({p['n_seeds']} seeds, "
+                              f"seed s.d. {p['lam_sd']:.4f}, mean QR block error {p['lam_block_se']:.4f})"
+                              for p in lp)
         approx = ("" if th["solver"] == "exact" else
                   " The sampled tangent DMFT neglects the tangent/state cross-covariance (exact at "
                   "constant gates).")
+        why = []
+        if not lv["seeds_ok"]:
+            why.append(f"fewer than {MIN_LAM_SEEDS} seeds at some N, so the seed spread is not measured")
+        if not lv["law_ok"]:
+            why.append("both laws rejected (p < 0.01), so the N dependence does not extrapolate")
         rows.append(CheckResult(
             f"DMFT lambda_max = N->inf extrapolation of network QR lambda_max ({label})",
             lv["theory"], lv["inf"], f"+-{lv['tol']:.3g}", lv["passed"],
             f"DMFT lambda_max {th['lambda_max']:.4f} +- {th['lambda_max_stderr']:.4f}.{approx} Network "
-            f"QR (k = 1, {seeds}; error: the larger of the seed SE and the root-sum-square of the "
-            f"runs' block errors / n_seeds): {lam_table}. lambda_inf + a/N: {lv['inv_n'][0]:.4f} +- "
-            f"{lv['inv_n'][1]:.4f}; lambda_inf + a/sqrt(N): {lv['inv_sqrt_n'][0]:.4f} +- "
-            f"{lv['inv_sqrt_n'][1]:.4f}; the row compares their mean ({lv['z']:+.1f} combined SE). "
-            f"Fit quality: chi^2 {lv['chi2'][0]:.2f} (a/N), {lv['chi2'][1]:.2f} (a/sqrt(N)) for "
-            f"{len(ns) - 2} dof, p = {lv['p_law'][0]:.3g}, {lv['p_law'][1]:.3g}"
-            f"{'' if lv['law_ok'] else ': both laws rejected (p < 0.01), so the N dependence does not extrapolate and the row fails'}. "
+            f"QR lambda_max (k = 1, {d['lam_source']}; error per N: the seed-to-seed standard error, "
+            f"which contains the network-to-network spread and each run's time-sampling error): "
+            f"{lam_table}. lambda_inf + a/N: {lv['inv_n'][0]:.4f} +- {lv['inv_n'][1]:.4f}; "
+            f"lambda_inf + a/sqrt(N): {lv['inv_sqrt_n'][0]:.4f} +- {lv['inv_sqrt_n'][1]:.4f}; the row "
+            f"compares their mean ({lv['z']:+.1f} combined SE). Fit quality: chi^2 {lv['chi2'][0]:.2f} "
+            f"(a/N), {lv['chi2'][1]:.2f} (a/sqrt(N)) for {lv['dof']} dof, p = {lv['p_law'][0]:.3g}, "
+            f"{lv['p_law'][1]:.3g}{'' if not why else ' (the row fails: ' + '; '.join(why) + ')'}. "
             f"Tolerance: 3 x sqrt(larger extrapolation SE^2 + DMFT SE^2) + half the difference of "
             f"the two laws (finite-size model error measured from the N dependence)."))
     return rows
@@ -354,7 +449,8 @@ def check_grid(ctx) -> list[CheckResult]:
         rows += rows_for_point(d, point_verdicts(d), with_lambda=ctx.scale == "full")
     fig = ctx.figure_path("dmft_grid_vs_networks.png")
     plot_grid(data, fig)
-    rows[0].figure = fig.name
+    if rows:
+        rows[0].figure = fig.name
     return rows
 
 
@@ -362,6 +458,7 @@ def plot_grid(data, path) -> None:
     """C_h(tau): DMFT curves and the largest-N networks (points with seed SE)."""
     import matplotlib.pyplot as plt
 
+    data = [d for d in data if d["per_n"]]
     fig, ax = plt.subplots(figsize=(6, 4))
     for i, d in enumerate(data):
         th, big = d["theory"], d["per_n"][-1]
@@ -371,8 +468,9 @@ def plot_grid(data, path) -> None:
     ax.set_xlim(0, 60)
     ax.set_xlabel("tau")
     ax.set_ylabel("C_h(tau)")
-    ax.set_title(f"DMFT (lines) vs networks N = {data[0]['per_n'][-1]['n']} (dots), g_h = {G_H:g}")
-    ax.legend(fontsize=7)
+    if data:
+        ax.set_title(f"DMFT (lines) vs networks N = {data[0]['per_n'][-1]['n']} (dots), g_h = {G_H:g}")
+        ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -383,22 +481,29 @@ def format_table(data) -> str:
     lines = []
     for d in data:
         v = point_verdicts(d)
-        big = d["per_n"][-1]
-        lines.append(f"alpha_z={d['alpha_z']:g} alpha_r={d['alpha_r']:g} ({d['theory']['solver']}): "
-                     f"delta_h DMFT {v['delta']['theory']:.4f} net(N={big['n']}) {v['delta']['network']:.4f} "
-                     f"z={v['delta']['z']:+.1f} tol {v['delta']['tol']:.4f} {'PASS' if v['delta']['passed'] else 'FAIL'}")
-        lines.append("   C_h lags " + " ".join(f"{t:g}:{m:.4f}/{x:.4f}({z:+.1f})" for t, m, x, z in
-                                              zip(d["lags"], d["c_theory"], big["c_h"], v["c"]["z"]))
-                     + f" {'PASS' if v['c']['passed'] else 'FAIL'}")
-        for p in d["per_n"]:
+        lines.append(f"alpha_z={d['alpha_z']:g} alpha_r={d['alpha_r']:g} ({d['theory']['solver']}):")
+        if "c" in v:
+            big = d["per_n"][-1]
+            lines.append(f"   delta_h DMFT {v['delta']['theory']:.4f} net(N={big['n']}) {v['delta']['network']:.4f} "
+                         f"z={v['delta']['z']:+.1f} tol {v['delta']['tol']:.4f} {'PASS' if v['delta']['passed'] else 'FAIL'}")
+            lines.append("   C_h lags " + " ".join(f"{t:g}:{m:.4f}/{x:.4f}({z:+.1f})" for t, m, x, z in
+                                                  zip(d["lags"], d["c_theory"], big["c_h"], v["c"]["z"]))
+                         + f" {'PASS' if v['c']['passed'] else 'FAIL'}")
+            for p in d["per_n"]:
+                lines.append(f"   N={p['n']} seeds={p['n_seeds']} h2 {p['h2_mean']:.4f}+-{p['h2_se']:.4f} "
+                             f"halves {np.round(p['h2_halves'].mean(0), 4)}")
+        for p in d["lam_per_n"]:
             lines.append(f"   N={p['n']} seeds={p['n_seeds']} lambda {p['lam_mean']:.4f}+-{p['lam_se']:.4f} "
-                         f"h2 {p['h2_mean']:.4f}+-{p['h2_se']:.4f} halves {np.round(p['h2_halves'].mean(0), 4)}")
+                         f"(seed sd {p['lam_sd']:.4f}, block SE {p['lam_block_se']:.4f}; {d['lam_source']}) "
+                         f"{np.array2string(p['lambda'], precision=4)}")
         if "lambda" in v:
             lv = v["lambda"]
             lines.append(f"   lambda DMFT {lv['theory']:.4f}+-{d['theory']['lambda_max_stderr']:.4f} "
-                         f"inf {lv['inf']:.4f} (1/N {lv['inv_n'][0]:.4f}, 1/sqrtN {lv['inv_sqrt_n'][0]:.4f}; "
-                         f"p {lv['p_law'][0]:.2g}, {lv['p_law'][1]:.2g}) "
-                         f"tol {lv['tol']:.4f} {'PASS' if lv['passed'] else 'FAIL'}")
+                         f"inf {lv['inf']:.4f} (1/N {lv['inv_n'][0]:.4f}+-{lv['inv_n'][1]:.4f}, "
+                         f"1/sqrtN {lv['inv_sqrt_n'][0]:.4f}+-{lv['inv_sqrt_n'][1]:.4f}; chi2 "
+                         f"{lv['chi2'][0]:.2f}, {lv['chi2'][1]:.2f} ({lv['dof']} dof), p {lv['p_law'][0]:.2g}, "
+                         f"{lv['p_law'][1]:.2g}) z {lv['z']:+.2f} tol {lv['tol']:.4f} "
+                         f"{'PASS' if lv['passed'] else 'FAIL'}")
     return "\n".join(lines)
 
 
@@ -407,33 +512,49 @@ def main(argv=None) -> int:
     ap.add_argument("--scale", choices=sorted(SCALES), default="full")
     ap.add_argument("--out", default="reports/dmft_grid")
     ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--only", choices=("theory", "networks", "both"), default="both")
+    ap.add_argument("--only", choices=("theory", "networks", "lambda", "both", "all"), default="all",
+                    help="both: theory and full network runs; all: also the lambda-only runs")
     ap.add_argument("--sizes", default=None, help="comma-separated N subset of the network plan, e.g. 500,1000")
     ap.add_argument("--points", default=None, help="(alpha_z:alpha_r) subset, e.g. 2:0,0:0 (in this order)")
+    ap.add_argument("--seeds", default=None, help="lambda-only runs: network seeds a:b (range a..b-1), "
+                                                  "default those of the scale")
     args = ap.parse_args(argv)
     from concurrent.futures import ProcessPoolExecutor
 
+    from ..sweeps import load_record
+
     th_plan, net_plan = grid_plan(args.scale)
     full_th, full_net = th_plan, net_plan
-    # subsets keep the keys of the full plan, so every process shares the same stored points
-    if args.sizes:
-        sizes = {int(x) for x in args.sizes.split(",")}
-        net_plan = [p for p in net_plan if p.kwargs["n"] in sizes]
+    order = None
     if args.points:
         order = [tuple(float(v) for v in x.split(":")) for x in args.points.split(",")]
+    sizes = {int(x) for x in args.sizes.split(",")} if args.sizes else None
+    seeds = None
+    if args.seeds:
+        lo, hi = (int(x) for x in args.seeds.split(":"))
+        seeds = tuple(range(lo, hi))
+    # subsets keep the keys of the full plan, so every process shares the same stored points
+    if sizes:
+        net_plan = [p for p in net_plan if p.kwargs["n"] in sizes]
+    if order:
         net_plan = sorted([p for p in net_plan if (p.kwargs["alpha_z"], p.kwargs["alpha_r"]) in order],
                           key=lambda p: (order.index((p.kwargs["alpha_z"], p.kwargs["alpha_r"])), p.index))
         th_plan = [p for p in th_plan if (p.kwargs["alpha_z"], p.kwargs["alpha_r"]) in order]
+    lam_plan = lambda_plan(args.scale, points=order, seeds=seeds, ns=sorted(sizes) if sizes else None)
     ex = ProcessPoolExecutor(args.workers) if args.workers > 1 else ThreadPoolExecutor(1)
     with ex:
-        if args.only in ("theory", "both"):
+        if args.only in ("theory", "both", "all"):
             run_sweep(theory_task, th_plan, Path(args.out) / "theory", executor=ex, desc="grid DMFT")
-        if args.only in ("networks", "both"):
+        if args.only in ("networks", "both", "all"):
             run_sweep(network_task, net_plan, Path(args.out) / "networks", executor=ex, desc="grid networks")
-    from ..sweeps import load_record
-
+        if args.only in ("lambda", "all") and lam_plan:
+            run_sweep(lambda_task, lam_plan, Path(args.out) / "lambda", executor=ex, desc="grid lambda_max")
+    # report everything stored: the lambda-only runs of any seed count (keys depend on the kwargs)
+    lam_dir = Path(args.out) / "lambda" / "points"
+    lam_records = ([json.loads(f.read_text()) for f in sorted(lam_dir.glob("*.json"))]
+                   if lam_dir.exists() else [])
     records = {"theory": [load_record(Path(args.out) / "theory", p) for p in full_th],
-               "networks": [load_record(Path(args.out) / "networks", p) for p in full_net]}
+               "networks": [load_record(Path(args.out) / "networks", p) for p in full_net],
+               "lambda": lam_records}
     print(format_table(grid_data(records)))
     return 0
-

@@ -93,9 +93,11 @@ G_H = 4.0
 #: (alpha_z, alpha_r) points of issue 5.
 GRID_POINTS = ((2.0, 0.0), (0.0, 0.0), (0.0, 2.0), (2.0, 2.0), (10.0, 0.0), (10.0, 2.0))
 LAGS = (0.0, 2.0, 5.0, 10.0, 20.0, 40.0)
-#: network seeds per N of the lambda_max sweep, and the fewest a lambda_max row accepts (see the
-#: module docstring for how they were chosen from the measured seed spread)
-LAM_SEEDS = 10
+#: network seeds per N of the lambda_max sweep, and the fewest a lambda_max row accepts: the
+#: smallest count with a seed standard error <= LAM_TARGET_SE for the seed spread measured by
+#: 8-seed pilots (see the module docstring)
+LAM_SEEDS = {500: 16, 1000: 12, 2000: 8}
+LAM_TARGET_SE = 0.002
 MIN_LAM_SEEDS = 6
 
 #: Settings of the two scales. Times are in model time units (tau_h = 1); dt = 0.1 is the
@@ -108,7 +110,7 @@ SCALES = {
                  t_corr=200.0, t_transient=100.0, dt=0.1, dmft=dict(), tangent_paths=512,
                  # lambda_max: a separate QR-only sweep over more seeds (see the module docstring)
                  lam=dict(points=((0.0, 0.0), (2.0, 0.0), (0.0, 2.0), (2.0, 2.0), (10.0, 0.0), (10.0, 2.0)),
-                          ns=(500, 1000, 2000), seeds=tuple(range(LAM_SEEDS)), t_qr=200.0,
+                          ns=(500, 1000, 2000), seeds=LAM_SEEDS, t_qr=200.0,
                           t_transient=100.0, dt=0.1, dtype="float32")),
 }
 
@@ -172,10 +174,11 @@ def lambda_task(*, g_h: float, alpha_z: float, alpha_r: float, n: int, network_s
 def lambda_plan(scale: str = "full", points=None, seeds=None, ns=None):
     """Sweep plan of the lambda-only network runs of ``scale`` (empty if the scale has none).
 
-    Ordered point by point, then seed by seed (all N of a seed together), so that an interrupted
-    run has whole points with balanced seed counts. Every point is planned on its own (index 0),
-    so its key depends on its keyword arguments only: adding seeds or points later keeps every
-    stored run.
+    ``seeds``: network seeds, one sequence for every N or a mapping N -> seed count (seeds
+    0 .. count - 1). Ordered point by point, then seed by seed (all N of a seed together), so
+    that an interrupted run has whole points with balanced seed counts. Every point is planned
+    on its own (index 0), so its key depends on its keyword arguments only: adding seeds or
+    points later keeps every stored run.
     """
     cfg = SCALES[scale].get("lam")
     if not cfg:
@@ -183,9 +186,12 @@ def lambda_plan(scale: str = "full", points=None, seeds=None, ns=None):
     points = cfg["points"] if points is None else points
     seeds = cfg["seeds"] if seeds is None else seeds
     ns = cfg["ns"] if ns is None else ns
+    per_n = ({n: tuple(range(seeds.get(n, 0))) for n in ns} if isinstance(seeds, dict)
+             else {n: tuple(seeds) for n in ns})
+    all_seeds = sorted(set().union(*per_n.values()))
     kws = [dict(g_h=G_H, alpha_z=az, alpha_r=ar, n=n, network_seed=s, t_qr=cfg["t_qr"],
                 t_transient=cfg["t_transient"], dt=cfg["dt"], dtype=cfg["dtype"])
-           for az, ar in points for s in seeds for n in sorted(ns, reverse=True)]
+           for az, ar in points for s in all_seeds for n in sorted(ns, reverse=True) if s in per_n[n]]
     return [plan(lambda_task, [kw])[0] for kw in kws]
 
 
@@ -269,7 +275,8 @@ def lambda_per_n(runs: list[dict]) -> list[dict]:
     """
     out = []
     for n in sorted({r["kwargs"]["n"] for r in runs}):
-        rs = [r["result"] for r in runs if r["kwargs"]["n"] == n]
+        rs = [r["result"] for r in sorted((r for r in runs if r["kwargs"]["n"] == n),
+                                          key=lambda r: r["kwargs"].get("network_seed", 0))]
         lam = np.array([r["lambda_max"] for r in rs])
         block = np.array([r.get("lambda_block_stderr", np.nan) for r in rs])
         se = float(_seed_se(lam))

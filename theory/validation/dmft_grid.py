@@ -12,24 +12,59 @@ every gate point stays chaotic) each grid point compares
   |value(largest N) - value(next N)| (the convention of :mod:`theory.validation.dmft_sampling`);
 - lambda_max of the DMFT (Schroedinger ground state at constant gates, sampled tangent DMFT
   otherwise) with the network QR lambda_max (k = 1) extrapolated to N -> infinity from >= 2 sizes
-  by lambda_inf + a/N and lambda_inf + a/sqrt(N) (weighted fits over the seed means; error per N:
-  the larger of the seed SE and the runs' QR block errors combined, since 2-3 seeds can scatter
-  far less than one run's own time-sampling error); tolerance
+  by lambda_inf + a/N and lambda_inf + a/sqrt(N) (weighted fits over the seed means); tolerance
   3 x sqrt(extrapolation SE^2 + DMFT SE^2) + half the difference of the two laws (finite-size
   model error), as in :mod:`theory.validation.dmft`; with >= 3 sizes the row also fails when the
   chi^2 of both laws rejects them (p < 0.01): then the N dependence measured is no extrapolation.
+  The error per N is the seed-to-seed (network-to-network) standard error: each seed is a new
+  coupling matrix and trajectory, so it contains the quenched disorder and each run's
+  time-sampling error. The full scale runs lambda_max in its own QR-only sweep (``lambda_task``:
+  no correlation run, float32 tangent run, t_qr = 200) with 16 / 12 / 8 seeds at N = 500 / 1000
+  / 2000, and a row needs >= 6 seeds at every N. How the counts were chosen: 8-seed pilots at
+  (alpha_z, alpha_r) = (0, 0) and (2, 0) measured a seed standard deviation of 0.0075, 0.0063
+  (N = 500), 0.0057, 0.0061 (N = 1000) and 0.0039, SDN2000 (N = 2000); the count per N is the
+  smallest with a seed SE <= 0.002 (``LAM_TARGET_SE``: about the tangent-DMFT error, 4% of
+  lambda_max), i.e. ceil((s.d. / 0.002)^2), at least 8 (a s.d. from fewer seeds is itself
+  uncertain by > 25%). The seed s.d. is about the single-run QR block error (0.006 at N = 500,
+  1000; 0.003-0.004 at N = 2000): at t_qr = 200 the spread is mostly time sampling, quenched
+  network-to-network differences are not resolved beyond it.
 
 Every network run (one seed at one N) and every DMFT solve is one point of a resumable sweep
 (:mod:`theory.sweeps`); the full scale is run ahead of ``make reproduce SCALE=full`` with
 ``python -c "from theory.validation.dmft_grid import main; main()" --out reports/dmft_grid
---workers 2`` (``--only theory`` / ``--only networks`` run the two sweeps in separate processes;
-not ``python -m``: the module must be imported under its own name for the sweep) and the check then
-reads the stored points (stored under ``reports/dmft_grid``; delete the folder to recompute).
-The quick scale computes a subset in a temporary folder.
+--workers 2`` (``--only theory`` / ``--only networks`` / ``--only lambda`` run the DMFT, the C_h
+network runs and the lambda_max runs in separate processes, ``--points``, ``--sizes``,
+``--seeds a:b`` subsets; not ``python -m``: the module must be imported under its own name for
+the sweep) and the check then reads the stored points (stored under ``reports/dmft_grid``; delete
+the folder to recompute). The quick scale computes a subset in a temporary folder (C_h and
+delta_h only; no lambda-only runs).
 
-Measured (full-scale settings, run 2026-12-01 on the shared 2-core machine; it did not finish: the
-sweeps got about 7% of a core each, so only what is listed ran; seeds 0-2, QR window 100 after
-transients 100 + 40, correlation window 200, dt 0.1, 200 recorded units):
+Measured lambda_max (full scale, lambda-only sweep, run 2026-12-01 04:15-LAMEND UTC on the shared
+2-core machine, one process, stored in /work/scratch/s4/lamgrid/grid; seeds 0-15 / 0-11 / 0-7 at
+N = 500 / 1000 / 2000, dt 0.1, transients 100 + 40, QR window 200 in 10 blocks, float32 tangent
+run; mean +- seed SE (seed s.d.)):
+
+- (0, 0), exact DMFT 0.0562: N = 500 0.0448(23) (s.d. 0.0090), N = 1000 0.0482(15) (0.0052),
+  N = 2000 0.0540(14) (0.0039); a/N: 0.0562(19), a/sqrt(N): 0.0631(36), chi^2 1.98 and 1.01
+  (1 dof, p = 0.16, 0.32); extrapolation 0.0597 +- 0.0142 (+1.0 combined SE): passes.
+- (2, 0), tangent DMFT 0.0530(22): N = 500 0.0380(19) (0.0077), N = 1000 0.0394(16) (0.0054),
+  N = 2000 0.0459(13) (0.0038); a/N: 0.0473(18), a/sqrt(N): 0.0533(33), chi^2 4.07 and 2.81
+  (p = 0.044, 0.094); extrapolation 0.0503 +- 0.0148 (-0.7 combined SE): passes.
+ALPHA_R_RESULTS
+- The N = 1000 "dip" of last session (both laws rejected, chi^2 ~30) is not confirmed: it came
+  from 3 seeds whose error was set by the QR block error of t_qr = 100 runs. With 12 seeds the
+  N = 1000 means lie between N = 500 and 2000; seeds 0-2 at N = 1000 (the same couplings) give
+  0.0416, 0.0451, 0.0460 at (0, 0) and 0.0258, 0.0340, 0.0377 at (2, 0), within the seed s.d.
+  of the rest. The same-couplings values at (0, 0) and (2, 0) are not correlated beyond chance
+  (seed 0 is the lowest at (2, 0), mid-range at (0, 0)).
+- The tolerance (about 0.014, a quarter of lambda_max) is dominated by the a/sqrt(N) intercept
+  error (1.8-2.2 x the per-N seed SE, from the lever arm of N = 500-2000) and half the law
+  difference (0.003-0.0035): a DMFT off by more than about 25% would be detected, less would not.
+
+Measured C_h and delta_h (full-scale settings of the C_h network runs, last session; those
+outputs were lost with a removed worktree; seeds 0-2, QR window 100 after transients 100 + 40,
+correlation window 200, dt 0.1, 200 recorded units; its lambda_max values, superseded above, are
+omitted):
 
 - DMFT (8 chains x 128 paths, dt 0.1; tangent 512 paths): (alpha_z, alpha_r) = (0, 0) exact
   delta_h 0.1203, tau_relax 13.02, lambda_max 0.0562; (2, 0) 0.1195(8), 21.9(1.7), 0.0530(22);
@@ -40,26 +75,18 @@ transients 100 + 40, correlation window 200, dt 0.1, 200 recorded units):
 - (2, 0), networks N = 500 / 1000 / 2000: population <h^2> 0.1185(19) / 0.1302(89) / 0.1236(25);
   C_h(tau) at N = 2000 within 0.1-1.5 combined SE of the DMFT at every lag (passes, but the
   tolerance is dominated by the finite-size term, which the slow N = 1000 seed-0 network
-  inflates); QR lambda_max 0.0474(48) / 0.0282(28) / 0.0498(29): N = 2000 agrees with the
-  tangent DMFT (-0.9 combined SE), but N = 1000 sits low in all seeds (0.031, 0.030, 0.024; two
-  more runs: seed 3 0.038(6), seed 1 with a 3x longer QR window 0.036(4)), so neither a/N nor
-  a/sqrt(N) fits (chi^2 30 and 28 for 1 dof) and the extrapolation row fails: the N dependence
-  of lambda_max at these sizes is not resolved by 3 seeds (quenched network-to-network spread
-  larger than the seed errors suggest; the same Jh seeds at N = 1000 are low at alpha_z = 0 too,
-  0.0368(39) vs the exact 0.0562).
-- The 4% lag-0 deficit of last session (networks below DMFT at alpha_z = 2) is not confirmed:
-  population <h^2> at N = 2000 lies +1.5 SE above the DMFT. It came from the 200 recorded units
-  (their C_h(0) was 0.1176, 0.1131 against population 0.1216, 0.1206 in the same runs) and a
-  high DMFT draw (0.1225(10) then; five solves now 0.1194-0.1213, no dt dependence between 0.05
-  and 0.2). Transient: the population <h^2> of the second half of the correlation window differs
-  from the first by -6.6%, -1.3%, +1.2% at N = 2000 (no common sign: no drift resolved).
+  inflates).
+- The 4% lag-0 deficit of an earlier session (networks below DMFT at alpha_z = 2) is not
+  confirmed: population <h^2> at N = 2000 lies +1.5 SE above the DMFT. It came from the 200
+  recorded units (their C_h(0) was 0.1176, 0.1131 against population 0.1216, 0.1206 in the same
+  runs) and a high DMFT draw (0.1225(10) then; five solves now 0.1194-0.1213, no dt dependence
+  between 0.05 and 0.2). Transient: the population <h^2> of the second half of the correlation
+  window differs from the first by -6.6%, -1.3%, +1.2% at N = 2000 (no common sign: no drift
+  resolved).
 - (0, 0), N = 500 / 1000 / 2000 (exact DMFT): <h^2> 0.1146(46) / 0.1252(38) / 0.1217(18) (DMFT
-  0.1203, +0.8 SE), C_h at N = 2000 within 1.5 SE at every lag; lambda_max 0.0468(34) /
-  0.0368(39) / 0.0556(26) (DMFT 0.0562): the same dip at N = 1000, both laws rejected (p < 0.001).
+  0.1203, +0.8 SE), C_h at N = 2000 within 1.5 SE at every lag.
 - (0, 2), N = 500 / 1000 (N = 2000 not reached): <h^2> 0.1555(46) / 0.1495(18), C_h within 1.1
-  SE up to lag 20 (+5 SE at lag 40, inside the finite-size term); lambda_max 0.115(11) /
-  0.126(8) vs the tangent DMFT 0.114(3): the output gate doubles lambda_max, as predicted; the
-  two-size extrapolation (0.144 +- 0.12) tests nothing at these sizes.
+  SE up to lag 20 (+5 SE at lag 40, inside the finite-size term).
 - (2, 2), N = 1000 only, 2 seeds: <h^2> 0.1492(12) vs DMFT 0.1539(6), -3.5 combined SE, no second
   size for a finite-size term and, from (0, 2), a DMFT chain error about 2x too small: open.
 - Slow networks: N = 1000 seed 0 has C_h(40) / C_h(0) = 0.88 at alpha_z = 2 and 0.50 at

@@ -25,9 +25,11 @@ every gate point stays chaotic) each grid point compares
   (N = 500), 0.0057, 0.0061 (N = 1000) and 0.0039, SDN2000 (N = 2000); the count per N is the
   smallest with a seed SE <= 0.002 (``LAM_TARGET_SE``: about the tangent-DMFT error, 4% of
   lambda_max), i.e. ceil((s.d. / 0.002)^2), at least 8 (a s.d. from fewer seeds is itself
-  uncertain by > 25%). The seed s.d. is about the single-run QR block error (0.006 at N = 500,
-  1000; 0.003-0.004 at N = 2000): at t_qr = 200 the spread is mostly time sampling, quenched
-  network-to-network differences are not resolved beyond it.
+  uncertain by > 25%). The seed s.d. is comparable with the single-run QR block error (about
+  0.006 at N = 500, 1000; 0.003-0.004 at N = 2000), so time sampling is a large part of it, but
+  not all: the same coupling seeds give correlated lambda_max at alpha_z = 0 and 2 (Pearson
+  r = 0.70, p = 0.003 over 16 seeds at N = 500; 0.63, p = 0.03 over 12 at N = 1000; -0.10 over 8
+  at N = 2000, not resolved), i.e. a quenched network-to-network part that no block error sees.
 
 Every network run (one seed at one N) and every DMFT solve is one point of a resumable sweep
 (:mod:`theory.sweeps`); the full scale is run ahead of ``make reproduce SCALE=full`` with
@@ -55,8 +57,7 @@ ALPHA_R_RESULTS
   from 3 seeds whose error was set by the QR block error of t_qr = 100 runs. With 12 seeds the
   N = 1000 means lie between N = 500 and 2000; seeds 0-2 at N = 1000 (the same couplings) give
   0.0416, 0.0451, 0.0460 at (0, 0) and 0.0258, 0.0340, 0.0377 at (2, 0), within the seed s.d.
-  of the rest. The same-couplings values at (0, 0) and (2, 0) are not correlated beyond chance
-  (seed 0 is the lowest at (2, 0), mid-range at (0, 0)).
+  of the rest (seed 0 is a slow network at alpha_z = 2, see below, and the lowest there).
 - The tolerance (about 0.014, a quarter of lambda_max) is dominated by the a/sqrt(N) intercept
   error (1.8-2.2 x the per-N seed SE, from the lever arm of N = 500-2000) and half the law
   difference (0.003-0.0035): a DMFT off by more than about 25% would be detected, less would not.

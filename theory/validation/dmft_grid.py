@@ -22,10 +22,10 @@ every gate point stays chaotic) each grid point compares
   no correlation run, float32 tangent run, t_qr = 200) with 16 / 12 / 8 seeds at N = 500 / 1000
   / 2000, and a row needs >= 6 seeds at every N. How the counts were chosen: 8-seed pilots at
   (alpha_z, alpha_r) = (0, 0) and (2, 0) measured a seed standard deviation of 0.0075, 0.0063
-  (N = 500), 0.0057, 0.0061 (N = 1000) and 0.0039, SDN2000 (N = 2000); the count per N is the
-  smallest with a seed SE <= 0.002 (``LAM_TARGET_SE``: about the tangent-DMFT error, 4% of
-  lambda_max), i.e. ceil((s.d. / 0.002)^2), at least 8 (a s.d. from fewer seeds is itself
-  uncertain by > 25%). The seed s.d. is comparable with the single-run QR block error (about
+  (N = 500), 0.0057, 0.0061 (N = 1000) and 0.0039, 0.0038 (N = 2000); a seed SE <= 0.002
+  (``LAM_TARGET_SE``: about the tangent-DMFT error, 4% of lambda_max) needs ceil((s.d. /
+  0.002)^2) = 15, 10, 4 seeds, rounded up to 16, 12 and, at N = 2000, the 8 of the pilot (a s.d.
+  from fewer seeds is itself uncertain by > 25%). The seed s.d. is comparable with the single-run QR block error (about
   0.006 at N = 500, 1000; 0.003-0.004 at N = 2000), so time sampling is a large part of it, but
   not all: the same coupling seeds give correlated lambda_max at alpha_z = 0 and 2 (Pearson
   r = 0.70, p = 0.003 over 16 seeds at N = 500; 0.63, p = 0.03 over 12 at N = 1000; -0.10 over 8
@@ -53,11 +53,11 @@ run; mean +- seed SE (seed s.d.)):
   N = 2000 0.0459(13) (0.0038); a/N: 0.0473(18), a/sqrt(N): 0.0533(33), chi^2 4.07 and 2.81
   (p = 0.044, 0.094); extrapolation 0.0503 +- 0.0148 (-0.7 combined SE): passes.
 ALPHA_R_RESULTS
-- The N = 1000 "dip" of last session (both laws rejected, chi^2 ~30) is not confirmed: it came
-  from 3 seeds whose error was set by the QR block error of t_qr = 100 runs. With 12 seeds the
-  N = 1000 means lie between N = 500 and 2000; seeds 0-2 at N = 1000 (the same couplings) give
-  0.0416, 0.0451, 0.0460 at (0, 0) and 0.0258, 0.0340, 0.0377 at (2, 0), within the seed s.d.
-  of the rest (seed 0 is a slow network at alpha_z = 2, see below, and the lowest there).
+- The N = 1000 "dip" of last session (both laws rejected, chi^2 ~30) is not confirmed: with 12
+  seeds the N = 1000 means lie between N = 500 and 2000. It was a sample of 3 networks that are
+  low at both gate points (seeds 0-2 at N = 1000 give 0.0416, 0.0451, 0.0460 at (0, 0) and
+  0.0258, 0.0340, 0.0377 at (2, 0) here, all below the 12-seed means: the quenched part above),
+  judged with an error per N from 3 seeds or the block errors, far too small for it.
 - The tolerance (about 0.014, a quarter of lambda_max) is dominated by the a/sqrt(N) intercept
   error (1.8-2.2 x the per-N seed SE, from the lever arm of N = 500-2000) and half the law
   difference (0.003-0.0035): a DMFT off by more than about 25% would be detected, less would not.

@@ -442,7 +442,8 @@ def rows_for_point(d: dict, v: dict, with_lambda: bool = True) -> list[CheckResu
         lv = v["lambda"]
         lp = [p for p in d["lam_per_n"] if p["n"] in lv["ns"]]
         lam_table = "; ".join(f"N={p['n']}: {p['lam_mean']:.4f} +- {p['lam_se']:.4f} ({p['n_seeds']} seeds, "
-                              f"seed s.d. {p['lam_sd']:.4f}; from the QR block errors alone the SE would be {p['lam_block_se']:.4f})"
+                              f"seed s.d. {p['lam_sd']:.4f}; from the QR block errors alone the SE would be "
+                              f"{p['lam_block_se']:.4f})"
                               for p in lp)
         approx = ("" if th["solver"] == "exact" else
                   " The sampled tangent DMFT neglects the tangent/state cross-covariance (exact at "

@@ -596,10 +596,12 @@ def main(argv=None) -> int:
             run_sweep(network_task, net_plan, Path(args.out) / "networks", executor=ex, desc="grid networks")
         if args.only in ("lambda", "all") and lam_plan:
             run_sweep(lambda_task, lam_plan, Path(args.out) / "lambda", executor=ex, desc="grid lambda_max")
-    # report everything stored: the lambda-only runs of any seed count (keys depend on the kwargs)
+    # report everything stored with the scale's run settings: lambda-only runs of any seed count
     lam_dir = Path(args.out) / "lambda" / "points"
-    lam_records = ([json.loads(f.read_text()) for f in sorted(lam_dir.glob("*.json"))]
-                   if lam_dir.exists() else [])
+    cfg = SCALES[args.scale].get("lam") or {}
+    same = ("t_qr", "t_transient", "dt", "dtype")
+    lam_records = [r for r in (json.loads(f.read_text()) for f in sorted(lam_dir.glob("*.json")))
+                   if all(r["kwargs"].get(k) == cfg.get(k) for k in same)] if lam_dir.exists() else []
     records = {"theory": [load_record(Path(args.out) / "theory", p) for p in full_th],
                "networks": [load_record(Path(args.out) / "networks", p) for p in full_net],
                "lambda": lam_records}

@@ -69,9 +69,10 @@ run; mean +- seed SE (seed s.d.)):
   low at both gate points (seeds 0-2 at N = 1000 give 0.0416, 0.0451, 0.0460 at (0, 0) and
   0.0258, 0.0340, 0.0377 at (2, 0) here, all below the 12-seed means: the quenched part above),
   judged with an error per N from 3 seeds or the block errors, far too small for it.
-- The tolerance (about 0.014, a quarter of lambda_max) is dominated by the a/sqrt(N) intercept
-  error (1.8-2.2 x the per-N seed SE, from the lever arm of N = 500-2000) and half the law
-  difference (0.003-0.0035): a DMFT off by more than about 25% would be detected, less would not.
+- The tolerance (0.014-0.018: a quarter of lambda_max at alpha_r = 0, 13-16% at alpha_r = 2) is
+  dominated by the a/sqrt(N) intercept error (2-3 x the per-N seed SE, from the lever arm of
+  N = 500-2000) and half the law difference (0.002-0.004): a DMFT off by less than that would
+  not be detected at these sizes.
 
 Measured C_h and delta_h (full-scale settings of the C_h network runs, last session; those
 outputs were lost with a removed worktree; seeds 0-2, QR window 100 after transients 100 + 40,
@@ -132,9 +133,9 @@ G_H = 4.0
 #: (alpha_z, alpha_r) points of issue 5.
 GRID_POINTS = ((2.0, 0.0), (0.0, 0.0), (0.0, 2.0), (2.0, 2.0), (10.0, 0.0), (10.0, 2.0))
 LAGS = (0.0, 2.0, 5.0, 10.0, 20.0, 40.0)
-#: network seeds per N of the lambda_max sweep, and the fewest a lambda_max row accepts: the
-#: smallest count with a seed standard error <= LAM_TARGET_SE for the seed spread measured by
-#: 8-seed pilots (see the module docstring)
+#: network seeds per N of the lambda_max sweep, and the fewest a lambda_max row accepts: counts
+#: for a seed standard error <= LAM_TARGET_SE at the seed spread measured by 8-seed pilots,
+#: rounded up (see the module docstring)
 LAM_SEEDS = {500: 16, 1000: 12, 2000: 8}
 LAM_TARGET_SE = 0.002
 MIN_LAM_SEEDS = 6

@@ -28,9 +28,9 @@ every gate point stays chaotic) each grid point compares
   from fewer seeds is itself uncertain by > 25%). Cost: about 15 min of one core per grid point
   (59 min for four points on the loaded shared machine; 85 s per N = 2000 run). float32 check:
   the same 8 runs at (0, 0), N = 1000 in float64 give a seed mean 0.04813 against 0.04809
-  (difference 4e-5, SE 0.0020; per seed within 3.1e-4). The seed s.d. is comparable with the single-run QR block error (about
-  0.006 at N = 500, 1000; 0.003-0.004 at N = 2000), so time sampling is a large part of it, but
-  not all: the same coupling seeds give correlated lambda_max at alpha_z = 0 and 2 (Pearson
+  (difference 4e-5, SE 0.0020; per seed within 3.1e-4). The seed s.d. is comparable with the
+  single-run QR block error (about 0.006 at N = 500, 1000; 0.003-0.004 at N = 2000), so time
+  sampling is a large part of it, but not all: the same coupling seeds give correlated lambda_max at alpha_z = 0 and 2 (Pearson
   r = 0.70, p = 0.003 over 16 seeds at N = 500; 0.63, p = 0.03 over 12 at N = 1000; -0.10 over 8
   at N = 2000, not resolved), i.e. a quenched network-to-network part that no block error sees.
 

@@ -245,8 +245,8 @@ print(dmft_grid.format_table(grid))
 print(f"grid: {time.perf_counter() - t0:.0f} s")
 fig, ax = plt.subplots(figsize=(5.5, 3.8))
 for i, d in enumerate(grid):
-    x = np.array([p["n"] for p in d["per_n"]], float) ** -1
-    ax.errorbar(x, [p["lam_mean"] for p in d["per_n"]], yerr=[p["lam_se"] for p in d["per_n"]], fmt="o",
+    x = np.array([p["n"] for p in d["lam_per_n"]], float) ** -1
+    ax.errorbar(x, [p["lam_mean"] for p in d["lam_per_n"]], yerr=[p["lam_se"] for p in d["lam_per_n"]], fmt="o",
                 color=f"C{i}", label=f"networks alpha_z={d['alpha_z']:g}, alpha_r={d['alpha_r']:g}")
     ax.errorbar(0, d["theory"]["lambda_max"], yerr=d["theory"]["lambda_max_stderr"], fmt="*", ms=10, color=f"C{i}")
 ax.set_xlabel("1 / N")

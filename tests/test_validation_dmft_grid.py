@@ -50,17 +50,17 @@ def test_verdicts_pass_and_fail():
     vals = [(n, c, 0.05 - 0.5 / n + e) for n in (500, 1000) for c, e in ((0.099, -1e-3), (0.1, 0.0), (0.101, 1e-3))]
     d = g.grid_data(_records(vals))
     assert len(d) == 1 and [p["n"] for p in d[0]["per_n"]] == [500, 1000]
-    v = g.point_verdicts(d[0])
+    v = g.point_verdicts(d[0], min_lam_seeds=3)  # 3 synthetic seeds
     assert v["c"]["passed"] and v["delta"]["passed"] and v["lambda"]["passed"]
     assert v["lambda"]["inv_n"][0] == pytest.approx(0.05, abs=1e-9)
     rows = g.rows_for_point(d[0], v)
     assert len(rows) == 3 and all(r.passed for r in rows)
     # a 5% offset at the largest N with small seed errors and no finite-size change fails
     vals = [(n, c * 0.95, 0.05 + e) for n in (500, 1000) for c, e in ((0.0999, -1e-4), (0.1, 0.0), (0.1001, 1e-4))]
-    v = g.point_verdicts(g.grid_data(_records(vals))[0])
+    v = g.point_verdicts(g.grid_data(_records(vals))[0], min_lam_seeds=3)
     assert not v["c"]["passed"] and not v["delta"]["passed"] and v["lambda"]["passed"]
     # the lambda tolerance contains the DMFT error: a DMFT 10 SE away fails
-    v = g.point_verdicts(g.grid_data(_records(vals, lam=0.07, lam_se=0.002))[0])
+    v = g.point_verdicts(g.grid_data(_records(vals, lam=0.07, lam_se=0.002))[0], min_lam_seeds=3)
     assert not v["lambda"]["passed"]
 
 
@@ -83,18 +83,63 @@ def test_lambda_row_fails_when_both_finite_size_laws_are_rejected():
     # three sizes; the middle one far below both neighbours (as measured at N = 1000 for alpha_z = 2)
     vals = [(n, c, lam + e) for n, lam in ((500, 0.047), (1000, 0.028), (2000, 0.050))
             for c, e in ((0.1, -1e-3), (0.1, 0.0), (0.1, 1e-3))]
-    v = g.point_verdicts(g.grid_data(_records(vals, lam=0.04, lam_se=0.01))[0])
+    v = g.point_verdicts(g.grid_data(_records(vals, lam=0.04, lam_se=0.01))[0], min_lam_seeds=3)
     assert max(v["lambda"]["p_law"]) < 0.01 and not v["lambda"]["passed"]
     # a smooth 1/N approach passes the law test
     vals = [(n, c, 0.05 - 5.0 / n + e) for n in (500, 1000, 2000) for c, e in ((0.1, -1e-3), (0.1, 0.0), (0.1, 1e-3))]
-    v = g.point_verdicts(g.grid_data(_records(vals))[0])
+    v = g.point_verdicts(g.grid_data(_records(vals))[0], min_lam_seeds=3)
     assert v["lambda"]["law_ok"] and v["lambda"]["passed"]
 
 
-def test_lambda_error_is_at_least_the_block_error():
-    vals = [(n, 0.1, 0.05) for n in (500, 1000) for _ in range(3)]
+def test_lambda_error_is_the_seed_standard_error():
+    # the error per N is the seed-to-seed SE, whatever the runs' own block errors say
+    vals = [(n, 0.1, 0.05 + e) for n in (500, 1000) for e in (-0.004, 0.0, 0.004)]
     rec = _records(vals)
     for r in rec["networks"]:
-        r["result"]["lambda_block_stderr"] = 0.006
-    p = g.grid_data(rec)[0]["per_n"][0]
-    assert p["lam_seed_se"] < 1e-15 and p["lam_se"] == pytest.approx(0.006 / np.sqrt(3))
+        r["result"]["lambda_block_stderr"] = 0.0005
+    p = g.grid_data(rec)[0]["lam_per_n"][0]
+    assert p["lam_se"] == pytest.approx(0.004 / np.sqrt(3)) and p["lam_sd"] == pytest.approx(0.004)
+    assert p["lam_block_se"] == pytest.approx(0.0005 / np.sqrt(3))
+
+
+def test_lambda_only_runs_replace_network_lambda_and_need_enough_seeds():
+    # lambda-only records (no C_h) give the lambda row; C_h rows come from the network runs only
+    vals = [(n, 0.1, 0.05) for n in (500, 1000) for _ in range(3)]
+    rec = _records(vals)
+    rng = np.random.default_rng(3)
+    lam = [{"status": "ok", "kwargs": {"alpha_z": 2.0, "alpha_r": 0.0, "n": n, "network_seed": s},
+            "result": {"lambda_max": 0.05 - 2.0 / n + 0.002 * rng.standard_normal(), "lambda_block_stderr": 0.003}}
+           for n in (500, 1000, 2000) for s in range(8)]
+    d = g.grid_data({**rec, "lambda": lam})[0]
+    assert d["lam_source"] == "lambda-only runs" and [p["n_seeds"] for p in d["lam_per_n"]] == [8, 8, 8]
+    v = g.point_verdicts(d)
+    assert v["lambda"]["seeds_ok"] and v["lambda"]["law_ok"] and v["lambda"]["passed"]
+    assert len(g.rows_for_point(d, v)) == 3
+    # lambda-only point without network runs: only the lambda row
+    d = g.grid_data({"theory": rec["theory"], "networks": [], "lambda": lam})[0]
+    v = g.point_verdicts(d)
+    assert "c" not in v and [r.passed for r in g.rows_for_point(d, v)] == [True]
+    # the same data with 4 seeds per N does not measure the seed spread: the row fails
+    few = [r for r in lam if r["kwargs"]["network_seed"] < 4]
+    v = g.point_verdicts(g.grid_data({**rec, "lambda": few})[0])
+    assert not v["lambda"]["seeds_ok"] and not v["lambda"]["passed"]
+
+
+def test_lambda_plan_keys_do_not_depend_on_the_seed_count():
+    small = g.lambda_plan("full", points=((0.0, 0.0),), seeds=(0, 1), ns=(500,))
+    big = g.lambda_plan("full", seeds=tuple(range(12)))
+    assert {p.key for p in small} <= {p.key for p in big}
+    assert len({p.key for p in big}) == len(big) == 6 * 12 * 3
+    # point by point, then seed by seed with all sizes of a seed together
+    assert [(p.kwargs["network_seed"], p.kwargs["n"]) for p in big[:4]] == [(0, 2000), (0, 1000), (0, 500), (1, 2000)]
+    assert g.lambda_plan("quick") == []
+    # the full scale: a seed count per N
+    full = g.lambda_plan("full", points=((2.0, 0.0),))
+    assert {n: sum(p.kwargs["n"] == n for p in full) for n in (500, 1000, 2000)} == g.LAM_SEEDS
+    assert {p.key for p in full} <= {p.key for p in g.lambda_plan("full", seeds=tuple(range(20)))}
+
+
+def test_lambda_task_tiny():
+    r = g.lambda_task(g_h=4.0, alpha_z=2.0, alpha_r=0.0, n=40, network_seed=1, t_qr=10.0, t_transient=5.0, dt=0.1)
+    assert np.isfinite(r["lambda_max"]) and len(r["block_exponents"]) == 10
+    assert r["lambda_max"] == pytest.approx(np.mean(r["block_exponents"]))

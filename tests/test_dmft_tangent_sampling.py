@@ -39,6 +39,17 @@ def test_reproduces_schroedinger_ground_state(params, window, dt, n_paths):
     assert r.p[0] == pytest.approx(1.0)
 
 
+def test_root_is_bracketed_by_its_fit_from_a_far_start():
+    # from lambda0 far below the root, one round extrapolates the straight line of log mu; the
+    # rounds must go on until the root lies inside the lambdas of its own fit, and agree with the
+    # exact ground state (tolerance: 99% Student-t, 7 dof, x the propagated stderr of the root)
+    det, sol = _exact_solution(ModelParams.additive(2.0))
+    r = lambda_max_sampling(sol, lambda0=0.01, spacing=0.005, rounds=1, n_paths=128, n_batches=8, seed=5)
+    assert r.lambdas[0] <= r.lambda_max <= r.lambdas[-1]
+    assert len(r.history) >= 2
+    assert abs(r.lambda_max - det.lambda_max) <= stats.t.ppf(0.995, 7) * r.lambda_max_stderr
+
+
 def test_tangent_kernel_is_the_generated_one():
     # the y equation uses tangent_field; at alpha_z = 0 it reduces to s_z (-y + d_eta)
     gen = load("gated")
@@ -56,6 +67,7 @@ def test_seeded_and_bad_input():
     assert a.lambda_max == b.lambda_max
     with pytest.raises(TypeError):
         lambda_max_sampling({"c_phi": 1})
-    for bad, match in ((dict(n_paths=1), "n_paths"), (dict(n_power=1), "n_power"), (dict(rounds=0), "rounds")):
+    for bad, match in ((dict(n_paths=1), "n_paths"), (dict(n_power=1), "n_power"), (dict(rounds=0), "rounds"),
+                       (dict(rounds=2, max_rounds=1), "max_rounds")):
         with pytest.raises(ValueError, match=match):
             lambda_max_sampling(sol, **bad)

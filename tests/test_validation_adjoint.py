@@ -57,7 +57,11 @@ def test_fluctuating_data_and_verdict_tiny(monkeypatch):
             return np.exp(-0.1 * np.asarray(tau))
 
     monkeypatch.setattr(va, "adjoint_mft", lambda params: _Psi)
-    d = va.fluctuating_data(p, (20, 30), [0, 1, 2], t_window=6.0, dt=0.1)
+    transients, measure = [], va.measure_adjoint
+    monkeypatch.setattr(va, "measure_adjoint",
+                        lambda *a, **k: transients.append(k["t_transient"]) or measure(*a, **k))
+    d = va.fluctuating_data(p, (20, 30), [0, 1, 2], t_window=6.0, dt=0.1, t_transient=30.0)
+    assert transients == [30.0] * 6     # the alpha_z = 10 rows pass a longer network transient
     assert [q["n"] for q in d["per_n"]] == [20, 30]
     small, big = d["per_n"]
     assert big["rates"].shape == (3,) and np.all(np.isfinite(big["rates"])) and big["rho"].shape == (3, 6)

@@ -28,6 +28,13 @@ g_chaos = 1.7603 +- 0.0019, discontinuous, fold at A = 0.031, against the determ
 1.7790(26), 1.8022(22) vs 1.7781 (A = 0.0154), 1.8032 (A = 0.0098)). The 3.5-stderr point is
 the only significant deviation; its cause is not measured (a noisy map's fixed point can carry an
 O(1 / paths) bias); it does not show at the fold.
+
+With the update gate (same settings, seed 0): alpha_z = 2, alpha_r = 20: g_chaos = 1.7607 +-
+0.0020, discontinuous, fold at A = 0.031 (35 min): the update gate does not move the onset within
+0.003 (the branch itself moves by <= 0.005: 2.3206 vs 2.3157 at A = 0.3); N = 1000 networks
+decay at g_h = 1.701 and are chaotic (and bistable) at 1.821 (check ``sampled_chaos_onset``).
+alpha_z = 2, alpha_r = 0 (W = 160, A = 0.3 ... 0.02, 11 min): g_h(A) decreases monotonically to
+2.043 +- 0.003 at A = 0.02: the continuous onset at g_h s_r = 1 of the small-amplitude argument.
 """
 
 from __future__ import annotations

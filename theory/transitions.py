@@ -261,7 +261,9 @@ def chaos_onset_line(params: ModelParams) -> tuple[float | None, bool | None]:
       amplitude is the constant-gate one, whose decaying mode appears at g_h s_r = 1 (tail
       rate k^2 = s_z^2 (1 - (g_h s_r)^2) -> 0). This fixes where the small-amplitude branch is
       born; that no chaotic branch exists below it (no fold) is the constant-gate result and
-      is checked by networks (tests/test_transitions.py), not proven for every alpha_z.
+      is checked by networks (tests/test_transitions.py) and, at alpha_z = 2, by the sampled
+      branch of theory.dmft_sampling_onset (g_h(A) falls monotonically to 2.043 at A = 0.02),
+      not proven for every alpha_z.
     * alpha_z > 0, alpha_r > 0: None here (h is not Gaussian); :func:`transitions` with
       ``sampled_onset=True`` takes the minimum of the chaotic branch g_h(A) of the
       fixed-amplitude sampling DMFT (theory.dmft_sampling_onset), with a statistical error.

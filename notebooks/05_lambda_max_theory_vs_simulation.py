@@ -228,7 +228,7 @@ print({k: f"{v:.1e}" for k, v in ident.items()})
 # $C_h(\tau)$ at a few lags and $\delta_h$ (tolerance 3 combined standard errors, seeds +
 # DMFT chains, plus the measured change between the two largest $N$) and $\lambda_{\max}$ (QR,
 # extrapolated to $N \to \infty$ by $a/N$ and $a/\sqrt N$). Quick scale: the output-gate point
-# $\alpha_z = 0$, $\alpha_r = 2$ (sampling DMFT) at $N = 200, 400$; full scale: all six points at
+# $\alpha_z = 0$, $\alpha_r = 2$ (deterministic output-gate DMFT) at $N = 200, 400$; full scale: all six points at
 # $N$ up to 2000 (`make reproduce SCALE=full`, check `dmft_grid_vs_networks`).
 
 # %%

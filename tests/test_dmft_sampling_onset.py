@@ -56,6 +56,8 @@ def test_onset_rejects_bad_amplitudes(kwargs, match):
 def test_onset_rejects_additive_and_bad_point_input():
     with pytest.raises(ValueError, match="gated"):
         chaos_onset_sampling(ModelParams.additive(1.0))
+    with pytest.raises(ValueError, match="gated"):
+        branch_point_sampling(ModelParams.additive(1.0), 0.1)
     p = ModelParams.gated(1.0, alpha_r=2.0)
     with pytest.raises(ValueError, match="amplitude"):
         branch_point_sampling(p, 1.5)

@@ -100,9 +100,7 @@ class SampledOnset:
 
 def _phi(model: FieldModel, g_h: float, h: np.ndarray) -> np.ndarray:
     """phi(h) at gain g_h from the generated ``correlation_factors`` (the bound gain replaced)."""
-    kw = dict(model._cf, g_h=g_h)
-    return model.gen.correlation_factors(h, 0.0, 0.0, **kw)[0] if model.gated \
-        else model.gen.correlation_factors(h, **kw)[0]
+    return model.gen.correlation_factors(h, 0.0, 0.0, **dict(model._cf, g_h=g_h))[0]
 
 
 def _gain_at_amplitude(model: FieldModel, h: np.ndarray, amplitude: float, g_max: float = 100.0) -> float:
@@ -123,9 +121,9 @@ def _fixed_amplitude_step(model: FieldModel, grid: _Grid, c_phis, amplitude, n_p
     for c, rng in zip(c_phis, rngs):
         sp = field_spectra(model, grid, c)
         etas.append(sample_stationary_paths(sp["s_eta"], n_paths, rng))
-        zs.append(sample_stationary_paths(sp["s_z"], n_paths, rng) if model.gated else None)
+        zs.append(sample_stationary_paths(sp["s_z"], n_paths, rng))
     eta = np.concatenate(etas, axis=1)
-    z = np.concatenate(zs, axis=1) if model.gated else np.zeros_like(eta)
+    z = np.concatenate(zs, axis=1)
     h = _integrate_h(model, eta, z, grid)
     gains, news, tails = [], [], []
     for k in range(len(c_phis)):
@@ -174,6 +172,8 @@ def branch_point_sampling(params: ModelParams, amplitude: float, *, n_paths: int
     g_k over the averaged iterations of a chain; chains are independent (own seeds), so their
     spread includes the slow mode of the iteration (the width of C).
     """
+    if not params.is_gated:
+        raise ValueError("the fixed-amplitude sampling DMFT needs the gated model (the additive onset is g = 1)")
     if not (isinstance(amplitude, (int, float)) and 0 < amplitude < 1):
         raise ValueError(f"amplitude must be in (0, 1), got {amplitude!r}")
     _check_int("n_paths", n_paths, 16)
@@ -184,7 +184,7 @@ def branch_point_sampling(params: ModelParams, amplitude: float, *, n_paths: int
     if not (isinstance(dt, (int, float)) and 0 < dt <= 0.5):
         raise ValueError(f"dt must be in (0, 0.5], got {dt!r}")
     model = FieldModel(params)
-    s_bar = 1.0 / (1.0 + math.exp(params.beta_z)) if params.is_gated else 1.0
+    s_bar = 1.0 / (1.0 + math.exp(params.beta_z))
     window = 40.0 / s_bar if window is None else window
     if not (isinstance(window, (int, float)) and window >= 10 * dt):
         raise ValueError(f"window must be >= 10 dt = {10 * dt:g}, got {window!r}")

@@ -20,11 +20,9 @@ def test_branch_point_matches_the_deterministic_branch():
     p = ModelParams.gated(1.0, alpha_r=2.0)
     (_, g_det, res, _, _), = variance_branch(p, [0.5])
     amp = float(res.c_phi[0])
-    window = 80.0
-    tau = np.arange(int(round(window / 0.1)) + 1) * 0.1
-    init = np.interp(tau, res.tau, res.c_phi, right=0.0)
     g, se, chains, c_phis = branch_point_sampling(p, amp, n_paths=64, n_chains=4, n_burn=4, n_average=16,
-                                                  window=window, seed=3, c_phi_init=init)
+                                                  window=80.0, seed=3,
+                                                  c_phi_init=lambda t: np.interp(t, res.tau, res.c_phi, right=0.0))
     assert chains.shape == (4,) and len(c_phis) == 4
     assert all(abs(c[0] - amp) < 1e-12 * amp for c in c_phis)    # the amplitude is held fixed
     assert abs(g - g_det) < t_factor(4) * se, (g, se, g_det)

@@ -156,9 +156,9 @@ def branch_point_sampling(params: ModelParams, amplitude: float, *, n_paths: int
         RK4 step and lag window W (default 40 / s_z(0)) as in :func:`theory.dmft_sampling.solve_dmft_sampling`.
     tail_tol : float
         |mean C_h over the last fifth of W| / C_h(0) allowed (averaged over the last iterations).
-    c_phi_init : ndarray, optional
-        Starting shape on the lags 0..W (rescaled to the amplitude); default a Gaussian bump of
-        width 2 / s_z(0).
+    c_phi_init : callable, optional
+        Starting shape C_phi(tau) (rescaled to the amplitude), as in
+        :func:`theory.dmft_sampling.solve_dmft_sampling`; default a Gaussian bump of width 2 / s_z(0).
 
     Returns
     -------
@@ -189,11 +189,10 @@ def branch_point_sampling(params: ModelParams, amplitude: float, *, n_paths: int
     if not (isinstance(window, (int, float)) and window >= 10 * dt):
         raise ValueError(f"window must be >= 10 dt = {10 * dt:g}, got {window!r}")
     grid = _Grid(dt, int(round(window / dt)))
-    if c_phi_init is None:
-        c_phi_init = np.exp(-0.5 * (grid.tau * s_bar / 2.0) ** 2)
-    c0 = np.asarray(c_phi_init, float)
+    init = c_phi_init or (lambda t: np.exp(-0.5 * (t * s_bar / 2.0) ** 2))
+    c0 = np.asarray(init(grid.tau), float)
     if c0.shape != grid.tau.shape or not c0[0] > 0:
-        raise ValueError(f"c_phi_init must have shape {grid.tau.shape} (lags 0..W) and c_phi_init[0] > 0")
+        raise ValueError("c_phi_init(tau) must return an array shaped like tau with a positive value at tau = 0")
     c_phis = [c0 * (amplitude / c0[0]) for _ in range(n_chains)]
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n_chains)]
     stride = max(1, int(round(0.5 / dt)))      # root of g_h on a sample every 0.5 time units
@@ -268,6 +267,7 @@ def chaos_onset_sampling(params: ModelParams, *, amplitudes=DEFAULT_AMPLITUDES, 
         raise ValueError("chaos_onset_sampling needs the gated model (the additive onset is g = 1)")
     _check_int("seed", seed, 0)
     n_burn = kwargs.pop("n_burn", 15)
+    dt = kwargs.get("dt", 0.1)
     rows, c_init = [], kwargs.pop("c_phi_init", None)
     with progress_bar(amps.size, "chaotic branch g_h(A)", progress) as bar:
         for k, a in enumerate(amps):
@@ -276,7 +276,8 @@ def chaos_onset_sampling(params: ModelParams, *, amplitudes=DEFAULT_AMPLITUDES, 
                 params, float(a), seed=seed + k, c_phi_init=c_init, n_burn=n_burn if k else 2 * n_burn,
                 progress=False, **kwargs)
             rows.append(chains)
-            c_init = np.mean(c_phis, axis=0)
+            c_end = np.mean(c_phis, axis=0)
+            c_init = (lambda c: lambda t: np.interp(t, np.arange(c.size) * dt, c, right=0.0))(c_end)
             bar.update()
     g_chains = np.array(rows)
     mean = g_chains.mean(axis=1)

@@ -44,10 +44,9 @@ def branch_point_data(d_x: float = 0.05, *, n_paths: int = 64, n_chains: int = 8
         raise RuntimeError(f"deterministic branch not continued to D_x = {d_x:g}")
     _, g_det, res, _, _ = branch[-1]
     amp = float(res.c_phi[0])
-    tau = np.arange(int(round(window / 0.1)) + 1) * 0.1
     g, se, chains, _ = branch_point_sampling(p, amp, n_paths=n_paths, n_chains=n_chains, n_burn=n_burn,
                                              n_average=n_average, window=window, seed=seed,
-                                             c_phi_init=np.interp(tau, res.tau, res.c_phi, right=0.0))
+                                             c_phi_init=lambda t: np.interp(t, res.tau, res.c_phi, right=0.0))
     return {"d_x": d_x, "amplitude": amp, "g_det": float(g_det), "g": g, "se": se, "chains": chains}
 
 

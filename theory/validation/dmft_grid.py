@@ -271,21 +271,18 @@ def theory_task(*, g_h: float, alpha_z: float, alpha_r: float, dmft: dict, tange
 
     p = _params(alpha_z, alpha_r, g_h)
     with threadpool_limits(1):
-        if alpha_z == 0 and alpha_r == 0:
-            r = solve_dmft(p)
-            tau = np.arange(0.0, 120.0 + 1e-9, 0.1)
-            c = r.c_h_at(tau)
-            return {"solver": "exact", "delta_h": r.delta_h, "delta_h_stderr": 0.0,
-                    "tau_relax": r.tau_relax, "tau_relax_stderr": 0.0, "lambda_max": r.lambda_max,
-                    "lambda_max_stderr": 0.0, "tau": tau.tolist(), "c_h": np.asarray(c).tolist(),
-                    "c_h_stderr": np.zeros_like(tau).tolist()}
         if alpha_z == 0:
-            # h and r Gaussian: the deterministic output-gate DMFT (lag grid step 0.47; C_h is
-            # smooth, so a cubic spline carries it to the 0.1 grid)
-            r = solve_dmft_output_gate(p)
-            tau = np.arange(0.0, min(120.0, float(r.tau[-1])) + 1e-9, 0.1)
-            c = CubicSpline(r.tau, r.c_h)(tau)
-            return {"solver": "output_gate", "delta_h": r.delta_h, "delta_h_stderr": 0.0,
+            tau = np.arange(0.0, 120.0 + 1e-9, 0.1)
+            if alpha_r == 0:
+                solver, r = "exact", solve_dmft(p)
+                c = r.c_h_at(tau)
+            else:
+                # h and r Gaussian: the deterministic output-gate DMFT (lag grid step 0.47; C_h is
+                # smooth, so a cubic spline carries it to the 0.1 grid)
+                solver, r = "output_gate", solve_dmft_output_gate(p)
+                tau = tau[tau <= r.tau[-1]]
+                c = CubicSpline(r.tau, r.c_h)(tau)
+            return {"solver": solver, "delta_h": r.delta_h, "delta_h_stderr": 0.0,
                     "tau_relax": r.tau_relax, "tau_relax_stderr": 0.0, "lambda_max": r.lambda_max,
                     "lambda_max_stderr": 0.0, "tau": tau.tolist(), "c_h": np.asarray(c).tolist(),
                     "c_h_stderr": np.zeros_like(tau).tolist()}

@@ -12,22 +12,23 @@ from theory.validation import dmft_grid as g
 def test_check_is_registered_and_plan_is_ordered():
     assert "dmft_grid_vs_networks" in validation.registered_checks()
     th, nets = g.grid_plan("full")
-    assert len(th) == 6 and len(nets) == 6 * 3 * 3
+    assert len(th) == 6 and len(nets) == 6 * 2 * 6
     # point by point, largest N first; every network point has its own explicit network seed
-    first = [p.kwargs for p in nets[:9]]
+    first = [p.kwargs for p in nets[:12]]
     assert {(k["alpha_z"], k["alpha_r"]) for k in first} == {g.GRID_POINTS[0]}
-    assert all("n_units" not in k for k in first)   # full scale: the default 200 recorded units
-    assert all(p.kwargs["n_units"] == 400 for p in g.grid_plan("quick")[1])
-    assert [k["n"] for k in first] == [2000] * 3 + [1000] * 3 + [500] * 3
+    assert [k["n"] for k in first] == [2000] * 6 + [1000] * 6
+    assert [k["network_seed"] for k in first] == list(range(6)) * 2
     assert len({p.key for p in nets}) == len(nets)
 
 
 def test_network_task_tiny():
-    r = g.network_task(g_h=4.0, alpha_z=2.0, alpha_r=2.0, n=40, network_seed=1, t_qr=10.0, t_corr=30.0,
-                       t_transient=5.0, dt=0.1, n_units=10, max_lag=5.0)
+    r = g.network_task(g_h=4.0, alpha_z=2.0, alpha_r=2.0, n=40, network_seed=1, t_corr=30.0,
+                       t_transient=5.0, dt=0.1, max_lag=5.0)
     assert r["tau"][0] == 0 and r["tau"][-1] == pytest.approx(5.0) and len(r["c_h"]) == len(r["tau"])
-    assert r["c_h"][0] > 0 and r["mean_h2"] > 0 and len(r["mean_h2_halves"]) == 2
-    assert np.isfinite(r["lambda_max"])
+    assert r["n_units"] == 40 and len(r["mean_h2_halves"]) == 2
+    # every unit is recorded, so C_h(0) is the population <h^2> up to the sampling grid
+    # (<h^2> every step vs every fifth step)
+    assert r["c_h"][0] == pytest.approx(r["mean_h2"], rel=0.02)
 
 
 def _records(net_values, theory_delta=0.1, theory_se=0.001, lam=0.05, lam_se=0.002):
@@ -41,8 +42,10 @@ def _records(net_values, theory_delta=0.1, theory_se=0.001, lam=0.05, lam_se=0.0
                      "settings": {"n_chains": 8, "n_paths": 128, "dt": 0.1}}}
     nets = [{"status": "ok", "kwargs": {"alpha_z": 2.0, "alpha_r": 0.0, "n": n},
              "result": {"tau": tau.tolist(), "c_h": (c0 * np.exp(-tau / 10)).tolist(), "mean_h2": c0,
-                        "mean_h2_halves": [c0, c0], "lambda_max": lm}} for n, c0, lm in net_values]
-    return {"theory": [th], "networks": nets}
+                        "mean_h2_halves": [c0, c0], "n_units": n}} for n, c0, _ in net_values]
+    lam = [{"status": "ok", "kwargs": {"alpha_z": 2.0, "alpha_r": 0.0, "n": n, "network_seed": s},
+            "result": {"lambda_max": lm, "lambda_block_stderr": 0.003}} for s, (n, _, lm) in enumerate(net_values)]
+    return {"theory": [th], "networks": nets, "lambda": lam}
 
 
 def test_verdicts_pass_and_fail():
@@ -95,15 +98,26 @@ def test_lambda_error_is_the_seed_standard_error():
     # the error per N is the seed-to-seed SE, whatever the runs' own block errors say
     vals = [(n, 0.1, 0.05 + e) for n in (500, 1000) for e in (-0.004, 0.0, 0.004)]
     rec = _records(vals)
-    for r in rec["networks"]:
+    for r in rec["lambda"]:
         r["result"]["lambda_block_stderr"] = 0.0005
     p = g.grid_data(rec)[0]["lam_per_n"][0]
     assert p["lam_se"] == pytest.approx(0.004 / np.sqrt(3)) and p["lam_sd"] == pytest.approx(0.004)
     assert p["lam_block_se"] == pytest.approx(0.0005 / np.sqrt(3))
 
 
-def test_lambda_only_runs_replace_network_lambda_and_need_enough_seeds():
-    # lambda-only records (no C_h) give the lambda row; C_h rows come from the network runs only
+def test_t99_welch_satterthwaite():
+    from scipy import stats
+
+    # exact theory (no error): the seed dof alone; two equal errors with equal dof: 2 dof + 2 dof
+    assert g.t99(0.01, 5) == pytest.approx(stats.t.ppf(0.995, 5))
+    assert g.t99(0.01, 2, 0.01, 2) == pytest.approx(stats.t.ppf(0.995, 4))
+    # a dominant DMFT error takes its own dof; elementwise over lags
+    q = g.t99(np.array([1e-6, 0.01]), 5, 0.01, 7)
+    assert q[0] == pytest.approx(stats.t.ppf(0.995, 7), rel=1e-6) and stats.t.ppf(0.995, 12) < q[1] < q[0]
+
+
+def test_lambda_rows_need_enough_seeds():
+    # lambda-only records (no C_h) give the lambda row; C_h rows come from the correlation runs
     vals = [(n, 0.1, 0.05) for n in (500, 1000) for _ in range(3)]
     rec = _records(vals)
     rng = np.random.default_rng(3)
@@ -111,7 +125,7 @@ def test_lambda_only_runs_replace_network_lambda_and_need_enough_seeds():
             "result": {"lambda_max": 0.05 - 2.0 / n + 0.002 * rng.standard_normal(), "lambda_block_stderr": 0.003}}
            for n in (500, 1000, 2000) for s in range(8)]
     d = g.grid_data({**rec, "lambda": lam})[0]
-    assert d["lam_source"] == "lambda-only runs" and [p["n_seeds"] for p in d["lam_per_n"]] == [8, 8, 8]
+    assert [p["n_seeds"] for p in d["lam_per_n"]] == [8, 8, 8]
     v = g.point_verdicts(d)
     assert v["lambda"]["seeds_ok"] and v["lambda"]["law_ok"] and v["lambda"]["passed"]
     assert len(g.rows_for_point(d, v)) == 3

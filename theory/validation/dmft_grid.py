@@ -167,11 +167,11 @@ MIN_LAM_SEEDS = 6
 #: Settings of the two scales. Times are in model time units (tau_h = 1); dt = 0.1 is the
 #: step of the constant-gate checks at s_z = 1/2 (0.05 intrinsic time units).
 SCALES = {
-    "quick": dict(points=((0.0, 2.0), (2.0, 2.0)), ns=(200, 400), seeds=(0, 1, 2), t_qr=150.0,
-                  t_corr=150.0, t_transient=100.0, dt=0.1, n_units=400,
+    "quick": dict(points=((0.0, 2.0), (2.0, 2.0)), ns=(200, 400), seeds=(0, 1, 2, 3, 4),
+                  t_corr=150.0, t_transient=150.0, dt=0.1,
                   dmft=dict(n_paths=64, n_chains=6, dt=0.2), tangent_paths=256),
-    "full": dict(points=GRID_POINTS, ns=(500, 1000, 2000), seeds=(0, 1, 2), t_qr=100.0,
-                 t_corr=200.0, t_transient=100.0, dt=0.1, dmft=dict(), tangent_paths=512,
+    "full": dict(points=GRID_POINTS, ns=(1000, 2000), seeds=(0, 1, 2, 3, 4, 5),
+                 t_corr=200.0, t_transient=200.0, dt=0.1, dmft=dict(), tangent_paths=512,
                  # lambda_max: a separate QR-only sweep over more seeds (see the module docstring)
                  lam=dict(points=((0.0, 0.0), (2.0, 0.0), (0.0, 2.0), (2.0, 2.0), (10.0, 0.0), (10.0, 2.0)),
                           ns=(500, 1000, 2000), seeds=LAM_SEEDS, t_qr=200.0,
@@ -183,34 +183,31 @@ def _params(alpha_z: float, alpha_r: float, g_h: float = G_H) -> ModelParams:
     return ModelParams.gated(g_h, alpha_z=alpha_z, alpha_r=alpha_r)
 
 
-def network_task(*, g_h: float, alpha_z: float, alpha_r: float, n: int, network_seed: int, t_qr: float,
-                 t_corr: float, t_transient: float, dt: float, n_units: int = 200, max_lag: float = 60.0,
-                 seed: int = 0) -> dict:
-    """One seeded network: QR lambda_max (k = 1), then C_h(tau) and <h^2> from the QR end state.
+def network_task(*, g_h: float, alpha_z: float, alpha_r: float, n: int, network_seed: int, t_corr: float,
+                 t_transient: float, dt: float, max_lag: float = 60.0, seed: int = 0) -> dict:
+    """One seeded network: C_h(tau) and <h^2> over every unit, after a transient.
 
-    The Lyapunov run has a state transient ``t_transient``, a frame transient of 40 and a recorded
-    window ``t_qr`` (10 blocks); the correlation run continues from its final state for ``t_corr``
-    (records every 5 steps; C_h from the first ``n_units`` units, time averaged with the unbiased
-    1 / (L - k) normalisation). ``mean_h2_halves`` are the population <h^2> over the two halves of
-    the correlation window (a drift between them would flag a transient). ``seed`` (from the sweep)
-    is unused: the couplings come from ``network_seed``.
+    From the network's own initial state, a transient ``t_transient``, then a correlation window
+    ``t_corr`` recorded every 5 steps; C_h is the population mean of the time-averaged
+    h_i(t) h_i(t + tau) (unbiased 1 / (L - k) normalisation) over all N units (a subset of units
+    adds their unit-to-unit spread, s.d. 0.05 of <h_i^2> = 0.15 at (0, 2), N = 1000, to the seed
+    error). ``mean_h2_halves`` are the population <h^2> over the two halves of the window (a drift
+    between them would flag a transient). ``seed`` (from the sweep) is unused: the couplings and
+    the initial state come from ``network_seed``.
     """
     from threadpoolctl import threadpool_limits
 
     p = _params(alpha_z, alpha_r, g_h)
     with threadpool_limits(1):
         net = GatedNetwork(p, n, seed=network_seed)
-        res = lyapunov_spectrum(net, 1, dt=dt, t_transient=t_transient, t_frame_transient=40.0,
-                                t_run=t_qr, n_blocks=10, progress=False)
-        traj = simulate(net, t_corr, dt, y0=res.state, record_every=5, record_units=min(n_units, n),
+        traj = simulate(net, t_corr, dt, t_transient=t_transient, record_every=5, record_units=n,
                         progress=False)
     h = traj.units[:, 0, :]
     dt_rec = dt * 5
     n_lag = int(round(max_lag / dt_rec))
     c = lag_correlation(h, n_lag).mean(axis=1)
     half = traj.mean_h2.size // 2
-    return {"lambda_max": res.lambda_max, "lambda_block_stderr": res.lambda_max_stderr,
-            "tau": (np.arange(n_lag + 1) * dt_rec).tolist(), "c_h": c.tolist(),
+    return {"tau": (np.arange(n_lag + 1) * dt_rec).tolist(), "c_h": c.tolist(),
             "mean_h2": float(traj.mean_h2_avg), "n_units": int(h.shape[1]),
             "mean_h2_halves": [float(traj.mean_h2[:half].mean()), float(traj.mean_h2[half:].mean())]}
 
@@ -303,9 +300,8 @@ def grid_plan(scale: str = "full", points=None, base_seed: int = 0):
     th = [dict(g_h=G_H, alpha_z=az, alpha_r=ar, dmft=cfg["dmft"], tangent_paths=cfg["tangent_paths"])
           for az, ar in points]
     # point by point, largest N first: an interrupted full-scale run has whole points
-    nets = [dict(g_h=G_H, alpha_z=az, alpha_r=ar, n=n, network_seed=s, t_qr=cfg["t_qr"],
-                 t_corr=cfg["t_corr"], t_transient=cfg["t_transient"], dt=cfg["dt"],
-                 **({"n_units": cfg["n_units"]} if "n_units" in cfg else {}))
+    nets = [dict(g_h=G_H, alpha_z=az, alpha_r=ar, n=n, network_seed=s, t_corr=cfg["t_corr"],
+                 t_transient=cfg["t_transient"], dt=cfg["dt"])
             for az, ar in points for n in sorted(cfg["ns"], reverse=True) for s in cfg["seeds"]]
     return plan(theory_task, th, base_seed), plan(network_task, nets, base_seed)
 
@@ -362,8 +358,7 @@ def grid_data(records: dict, lags=LAGS) -> list[dict]:
     """Aggregate stored records into per-point comparisons (points with a DMFT and >= 1 network).
 
     Per point and N: seed means and seed standard errors of C_h(lags) and <h^2> (``per_n``, from
-    the full network runs) and of lambda_max (``lam_per_n``, from the lambda-only runs if
-    ``records`` has any for the point, else from the full network runs).
+    the correlation runs) and of lambda_max (``lam_per_n``, from the lambda-only runs).
     """
     lags = np.asarray(lags, float)
     out = []
@@ -386,22 +381,36 @@ def grid_data(records: dict, lags=LAGS) -> list[dict]:
                           "c_h_seeds": cs, "h2": h2, "h2_mean": float(h2.mean()),
                           "h2_se": float(_seed_se(h2)),
                           "h2_halves": np.array([r["mean_h2_halves"] for r in rs]),
-                          "n_units": min(r.get("n_units", 200) for r in rs)})
-        lam_runs = runs_at("lambda", key)
-        lam_per_n = lambda_per_n(lam_runs or runs)
+                          "n_units": min(r["n_units"] for r in rs)})
+        lam_per_n = lambda_per_n(runs_at("lambda", key))
         if not per_n and not lam_per_n:
             continue
         out.append({"alpha_z": key[0], "alpha_r": key[1], "theory": th, "lags": lags,
                     "c_theory": np.interp(lags, th["tau"], th["c_h"]),
                     "c_theory_se": np.interp(lags, th["tau"], th["c_h_stderr"]), "per_n": per_n,
-                    "lam_per_n": lam_per_n, "lam_source": "lambda-only runs" if lam_runs else "network runs"})
+                    "lam_per_n": lam_per_n})
     return out
+
+
+def t99(se_a, dof_a, se_b=0.0, dof_b=np.inf):
+    """Two-sided 99% Student-t multiple for the combined error sqrt(se_a^2 + se_b^2).
+
+    Notes
+    -----
+    Welch-Satterthwaite degrees of freedom (se_a^2 + se_b^2)^2 / (se_a^4 / dof_a + se_b^4 / dof_b)
+    (dof_b = inf for an exact theory with se_b = 0); elementwise over arrays.
+    """
+    va, vb = np.asarray(se_a, float) ** 2, np.asarray(se_b, float) ** 2
+    dof = (va + vb) ** 2 / (va ** 2 / dof_a + vb ** 2 / dof_b)
+    return stats.t.ppf(0.995, dof)
 
 
 def point_verdicts(d: dict, n_sigma: float = 3.0, min_lam_seeds: int = MIN_LAM_SEEDS) -> dict:
     """C_h(lags), delta_h and lambda_max verdicts of one aggregated point (see module docstring).
 
-    The lambda_max verdict needs >= 2 sizes with >= 2 seeds each; it passes only with
+    C_h and delta_h: tolerance ``t99`` (seed dof n_seeds - 1, DMFT dof n_chains - 1) x the combined
+    standard error + the finite-size change; lambda_max: ``n_sigma`` x its combined error + half
+    the difference of the two finite-size laws. The lambda_max verdict needs >= 2 sizes with >= 2 seeds each; it passes only with
     >= ``min_lam_seeds`` seeds at every size (fewer seeds do not measure the seed spread), a
     finite-size law that the chi^2 test does not reject, and the extrapolation within tolerance.
     """
@@ -411,16 +420,20 @@ def point_verdicts(d: dict, n_sigma: float = 3.0, min_lam_seeds: int = MIN_LAM_S
         big = d["per_n"][-1]
         nxt = d["per_n"][-2] if len(d["per_n"]) > 1 else None
         fs_c = np.abs(big["c_h"] - nxt["c_h"]) if nxt else np.zeros_like(big["c_h"])
+        dof_net = big["n_seeds"] - 1
+        dof_th = th["settings"]["n_chains"] - 1 if th["solver"] == "sampling" else np.inf
         stat_c = np.sqrt(big["c_h_se"] ** 2 + d["c_theory_se"] ** 2)
-        tol_c = n_sigma * stat_c + fs_c
+        q_c = t99(big["c_h_se"], dof_net, d["c_theory_se"], dof_th)
+        tol_c = q_c * stat_c + fs_c
         dev_c = np.abs(big["c_h"] - d["c_theory"])
         fs_h = abs(big["h2_mean"] - nxt["h2_mean"]) if nxt else 0.0
         stat_h = math.hypot(big["h2_se"], th["delta_h_stderr"])
-        tol_h = n_sigma * stat_h + fs_h
-        out["c"] = {"dev": dev_c, "tol": tol_c, "stat": stat_c, "finite_size": fs_c,
+        q_h = float(t99(big["h2_se"], dof_net, th["delta_h_stderr"], dof_th))
+        tol_h = q_h * stat_h + fs_h
+        out["c"] = {"dev": dev_c, "tol": tol_c, "stat": stat_c, "finite_size": fs_c, "t": q_c,
                     "z": (big["c_h"] - d["c_theory"]) / stat_c,
                     "passed": bool(np.all(dev_c <= tol_c)), "worst": int(np.argmax(dev_c / tol_c))}
-        out["delta"] = {"theory": th["delta_h"], "network": big["h2_mean"], "tol": tol_h, "stat": stat_h,
+        out["delta"] = {"theory": th["delta_h"], "network": big["h2_mean"], "tol": tol_h, "stat": stat_h, "t": q_h,
                         "finite_size": fs_h, "z": (big["h2_mean"] - th["delta_h"]) / stat_h,
                         "passed": abs(big["h2_mean"] - th["delta_h"]) <= tol_h}
     lp = [p for p in d.get("lam_per_n", []) if p["n_seeds"] >= 2]
@@ -470,8 +483,10 @@ def rows_for_point(d: dict, v: dict, with_lambda: bool = True) -> list[CheckResu
         rows.append(CheckResult(
             f"DMFT C_h(tau) = networks ({label}, N={big['n']})", float(d["c_theory"][w]), float(big["c_h"][w]),
             f"+-{c['tol'][w]:.3g} at tau={d['lags'][w]:g}", c["passed"],
-            f"{dmft}. {table}. Networks: {seeds}, sizes {ns}, C_h from the first {big['n_units']} units "
-            f"over the correlation window (time average of h_i(t) h_i(t + tau)). Tolerance per lag: 3 x sqrt(seed SE^2 + DMFT SE^2) + the measured "
+            f"{dmft}. {table}. Networks: {seeds}, sizes {ns}, C_h over all {big['n_units']} units "
+            f"(population mean of the time average of h_i(t) h_i(t + tau) over the correlation window). "
+            f"Tolerance per lag: the 99% Student-t quantile (Welch-Satterthwaite dof of seeds and DMFT "
+            f"chains; {c['t'][w]:.2f} at the worst lag) x sqrt(seed SE^2 + DMFT SE^2) + the measured "
             f"finite-size change between the two largest N. DMFT tau_relax = {th['tau_relax']:.3g} +- "
             f"{th['tau_relax_stderr']:.2g}."))
         dl = v["delta"]
@@ -480,8 +495,9 @@ def rows_for_point(d: dict, v: dict, with_lambda: bool = True) -> list[CheckResu
             f"DMFT delta_h = population <h^2> of networks ({label}, N={big['n']})", dl["theory"], dl["network"],
             f"+-{dl['tol']:.3g}", dl["passed"],
             f"{dmft}: delta_h = {th['delta_h']:.4f} +- {th['delta_h_stderr']:.4f}. Networks (time and "
-            f"population average, {seeds}): {others}; deviation {dl['z']:+.1f} combined SE. Tolerance: 3 x "
-            f"sqrt(seed SE^2 + DMFT SE^2) + the finite-size change between the two largest N "
+            f"population average, {seeds}): {others}; deviation {dl['z']:+.1f} combined SE. Tolerance: "
+            f"{dl['t']:.2f} (99% Student-t, Welch-Satterthwaite dof) x sqrt(seed SE^2 + DMFT SE^2) + the "
+            f"finite-size change between the two largest N "
             f"({dl['finite_size']:.4f})."))
     if with_lambda and "lambda" in v:
         lv = v["lambda"]
@@ -502,7 +518,7 @@ def rows_for_point(d: dict, v: dict, with_lambda: bool = True) -> list[CheckResu
             f"DMFT lambda_max = N->inf extrapolation of network QR lambda_max ({label})",
             lv["theory"], lv["inf"], f"+-{lv['tol']:.3g}", lv["passed"],
             f"DMFT lambda_max {th['lambda_max']:.4f} +- {th['lambda_max_stderr']:.4f}.{approx} Network "
-            f"QR lambda_max (k = 1, {d['lam_source']}; error per N: the seed-to-seed standard error, "
+            f"QR lambda_max (k = 1, QR-only runs; error per N: the seed-to-seed standard error, "
             f"which contains the network-to-network spread and each run's time-sampling error): "
             f"{lam_table}. lambda_inf + a/N: {lv['inv_n'][0]:.4f} +- {lv['inv_n'][1]:.4f}; "
             f"lambda_inf + a/sqrt(N): {lv['inv_sqrt_n'][0]:.4f} +- {lv['inv_sqrt_n'][1]:.4f}; the row "
@@ -575,7 +591,7 @@ def format_table(data) -> str:
                              f"halves {np.round(p['h2_halves'].mean(0), 4)}")
         for p in d["lam_per_n"]:
             lines.append(f"   N={p['n']} seeds={p['n_seeds']} lambda {p['lam_mean']:.4f}+-{p['lam_se']:.4f} "
-                         f"(seed sd {p['lam_sd']:.4f}, block SE {p['lam_block_se']:.4f}; {d['lam_source']}) "
+                         f"(seed sd {p['lam_sd']:.4f}, block SE {p['lam_block_se']:.4f}) "
                          f"{np.array2string(p['lambda'], precision=4)}")
         if "lambda" in v:
             lv = v["lambda"]

@@ -236,7 +236,7 @@ def check_adjoint_fluctuating(ctx) -> list[CheckResult]:
     N >= 500 networks do not fit the quick budget; the quick report has no row from this check."""
     if ctx.scale == "quick":
         return []
-    seeds, t_window = list(range(4)), 150.0
+    seeds, t_window = list(range(6)), 150.0
     rows, data = [], []
     for g_h, az in FLUCTUATING_POINTS:
         ns = AZ10_NS if az >= 10 else (500, 1000)

@@ -157,3 +157,25 @@ def test_lambda_task_tiny():
     r = g.lambda_task(g_h=4.0, alpha_z=2.0, alpha_r=0.0, n=40, network_seed=1, t_qr=10.0, t_transient=5.0, dt=0.1)
     assert np.isfinite(r["lambda_max"]) and len(r["block_exponents"]) == 10
     assert r["lambda_max"] == pytest.approx(np.mean(r["block_exponents"]))
+
+
+def test_strong_update_gate_points_get_the_slow_settings():
+    th, nets = g.grid_plan("full")
+    slow = [p.kwargs for p in th if p.kwargs["alpha_z"] >= g.SLOW_ALPHA_Z]
+    assert len(slow) == 2 and all(k["dmft"]["window"] == 1280.0 for k in slow)
+    assert all(k["dmft"] == {} for k in (p.kwargs for p in th) if k["alpha_z"] < g.SLOW_ALPHA_Z)
+    for p in nets:
+        k = p.kwargs
+        if k["alpha_z"] >= g.SLOW_ALPHA_Z:
+            assert k["h0_scale"] == 0.4 and k["t_transient"] == 500.0
+        else:   # unchanged keyword arguments, so stored runs keep their keys
+            assert "h0_scale" not in k and k["t_transient"] == 200.0
+    lam = [p.kwargs for p in g.lambda_plan("full", points=((10.0, 2.0), (2.0, 2.0)), seeds=(0,), ns=(500,))]
+    assert [(k["t_transient"], k.get("h0_scale")) for k in lam] == [(300.0, 0.4), (100.0, None)]
+
+
+def test_network_task_starts_at_the_given_scale():
+    kw = dict(g_h=4.0, alpha_z=10.0, alpha_r=0.0, n=30, network_seed=2, t_corr=2.0, t_transient=0.1, dt=0.1,
+              max_lag=1.0)
+    small, big = g.network_task(h0_scale=0.1, **kw), g.network_task(**kw)
+    assert small["mean_h2"] < 0.05 < big["mean_h2"]

@@ -175,8 +175,30 @@ SCALES = {
                  # lambda_max: a separate QR-only sweep over more seeds (see the module docstring)
                  lam=dict(points=((0.0, 0.0), (2.0, 0.0), (0.0, 2.0), (2.0, 2.0), (10.0, 0.0), (10.0, 2.0)),
                           ns=(500, 1000, 2000), seeds=LAM_SEEDS, t_qr=200.0,
-                          t_transient=100.0, dt=0.1, dtype="float32")),
+                          t_transient=100.0, dt=0.1, dtype="float32"),
+                 # alpha_z >= SLOW_ALPHA_Z: these replace the settings above (see SLOW)
+                 slow=dict(dmft=dict(n_paths=64, n_chains=6, dt=0.2, window=1280.0, max_window=2560.0),
+                           tangent_paths=256, t_transient=500.0, t_corr=500.0, h0_scale=0.4,
+                           lam=dict(t_transient=300.0, h0_scale=0.4))),
 }
+#: The strong update gate (alpha_z = 10) is slow on both sides (theory/validation/adjoint.py,
+#: "alpha_z = 10", measured at g_h = 6): the DMFT's automatic lag window stops too early (W = 320,
+#: C_h(320) / C_h(0) = 0.067; tau_relax 134, 177, 243 at W = 320, 640, 1280), so the solve starts
+#: at W = 1280 with the adjoint check's cheaper sampling (6 chains x 64 paths, dt 0.2); networks
+#: started from h ~ N(0, 1) relax their <h^2> over ~1000 time units (0.19 at t = 300, 0.16 at
+#: 1000, DMFT 0.163), so they start at the stationary scale h ~ N(0, 0.4^2) with a transient of
+#: 500 and a correlation window of 500 (QR runs: transient 300, as the adjoint check).
+SLOW_ALPHA_Z = 10.0
+
+
+def _settings(cfg: dict, alpha_z: float, kind: str | None = None) -> dict:
+    """A scale's settings at ``alpha_z`` (``kind="lam"``: of its lambda-only runs), with the
+    ``slow`` overrides at alpha_z >= SLOW_ALPHA_Z."""
+    base = dict(cfg[kind] if kind else cfg)
+    if alpha_z >= SLOW_ALPHA_Z and "slow" in cfg:
+        slow = cfg["slow"]
+        base.update(slow.get(kind, {}) if kind else {k: v for k, v in slow.items() if k != "lam"})
+    return base
 
 
 def _params(alpha_z: float, alpha_r: float, g_h: float = G_H) -> ModelParams:
@@ -184,10 +206,12 @@ def _params(alpha_z: float, alpha_r: float, g_h: float = G_H) -> ModelParams:
 
 
 def network_task(*, g_h: float, alpha_z: float, alpha_r: float, n: int, network_seed: int, t_corr: float,
-                 t_transient: float, dt: float, max_lag: float = 60.0, seed: int = 0) -> dict:
+                 t_transient: float, dt: float, max_lag: float = 60.0, h0_scale: float = 1.0,
+                 seed: int = 0) -> dict:
     """One seeded network: C_h(tau) and <h^2> over every unit, after a transient.
 
-    From the network's own initial state, a transient ``t_transient``, then a correlation window
+    From the network's own initial state (h ~ N(0, h0_scale^2), z = r = 0), a transient
+    ``t_transient``, then a correlation window
     ``t_corr`` recorded every 5 steps; C_h is the population mean of the time-averaged
     h_i(t) h_i(t + tau) (unbiased 1 / (L - k) normalisation) over all N units (a subset of units
     adds their unit-to-unit spread, s.d. 0.05 of <h_i^2> = 0.15 at (0, 2), N = 1000, to the seed
@@ -200,8 +224,8 @@ def network_task(*, g_h: float, alpha_z: float, alpha_r: float, n: int, network_
     p = _params(alpha_z, alpha_r, g_h)
     with threadpool_limits(1):
         net = GatedNetwork(p, n, seed=network_seed)
-        traj = simulate(net, t_corr, dt, t_transient=t_transient, record_every=5, record_units=n,
-                        progress=False)
+        traj = simulate(net, t_corr, dt, y0=net.initial_state(h0_scale), t_transient=t_transient,
+                        record_every=5, record_units=n, progress=False)
     h = traj.units[:, 0, :]
     dt_rec = dt * 5
     n_lag = int(round(max_lag / dt_rec))
@@ -213,10 +237,11 @@ def network_task(*, g_h: float, alpha_z: float, alpha_r: float, n: int, network_
 
 
 def lambda_task(*, g_h: float, alpha_z: float, alpha_r: float, n: int, network_seed: int, t_qr: float,
-                t_transient: float, dt: float, dtype: str = "float32", seed: int = 0) -> dict:
+                t_transient: float, dt: float, dtype: str = "float32", h0_scale: float = 1.0,
+                seed: int = 0) -> dict:
     """One seeded network: QR lambda_max (k = 1) only (no correlation run, no C_h recording).
 
-    State transient ``t_transient``, frame transient 40, recorded window ``t_qr`` in 10 blocks;
+    From h ~ N(0, h0_scale^2), z = r = 0: state transient ``t_transient``, frame transient 40, recorded window ``t_qr`` in 10 blocks;
     the tangent run in ``dtype`` (float32 halves the cost at N = 2000; tests/test_lyapunov.py
     checks float32 against float64 within the block errors). ``seed`` (from the sweep) is unused:
     the couplings and the initial state come from ``network_seed``.
@@ -227,7 +252,8 @@ def lambda_task(*, g_h: float, alpha_z: float, alpha_r: float, n: int, network_s
     with threadpool_limits(1):
         net = GatedNetwork(p, n, seed=network_seed)
         res = lyapunov_spectrum(net, 1, dt=dt, t_transient=t_transient, t_frame_transient=40.0,
-                                t_run=t_qr, n_blocks=10, progress=False, dtype=dtype)
+                                t_run=t_qr, n_blocks=10, progress=False, dtype=dtype,
+                                y0=net.initial_state(h0_scale))
     return {"lambda_max": res.lambda_max, "lambda_block_stderr": res.lambda_max_stderr,
             "block_exponents": res.block_exponents[:, 0].tolist()}
 
@@ -241,17 +267,17 @@ def lambda_plan(scale: str = "full", points=None, seeds=None, ns=None):
     on its own (index 0), so its key depends on its keyword arguments only: adding seeds or
     points later keeps every stored run.
     """
-    cfg = SCALES[scale].get("lam")
-    if not cfg:
+    if not SCALES[scale].get("lam"):
         return []
+    cfg = SCALES[scale]["lam"]
     points = cfg["points"] if points is None else points
     seeds = cfg["seeds"] if seeds is None else seeds
     ns = cfg["ns"] if ns is None else ns
     per_n = ({n: tuple(range(seeds.get(n, 0))) for n in ns} if isinstance(seeds, dict)
              else {n: tuple(seeds) for n in ns})
     all_seeds = sorted(set().union(*per_n.values()))
-    kws = [dict(g_h=G_H, alpha_z=az, alpha_r=ar, n=n, network_seed=s, t_qr=cfg["t_qr"],
-                t_transient=cfg["t_transient"], dt=cfg["dt"], dtype=cfg["dtype"])
+    kws = [dict(g_h=G_H, alpha_z=az, alpha_r=ar, n=n, network_seed=s, **_run_kwargs(_settings(SCALES[scale], az, "lam"),
+                                                                                     ("t_qr", "t_transient", "dt", "dtype")))
            for az, ar in points for s in all_seeds for n in sorted(ns, reverse=True) if s in per_n[n]]
     return [plan(lambda_task, [kw])[0] for kw in kws]
 
@@ -293,15 +319,21 @@ def theory_task(*, g_h: float, alpha_z: float, alpha_r: float, dmft: dict, tange
                 k: v for k, v in s.settings.items() if k not in ("chain_delta_h", "chain_tau_relax")}}
 
 
+def _run_kwargs(cfg: dict, keys) -> dict:
+    """Task keyword arguments ``keys`` from settings ``cfg``, plus ``h0_scale`` where it is set
+    (absent otherwise, so the keys of stored runs at the default start do not change)."""
+    return {**{k: cfg[k] for k in keys}, **({"h0_scale": cfg["h0_scale"]} if "h0_scale" in cfg else {})}
+
+
 def grid_plan(scale: str = "full", points=None, base_seed: int = 0):
     """The two sweep plans (theory, networks) of a scale: list of SweepPoint each."""
     cfg = SCALES[scale]
     points = cfg["points"] if points is None else points
-    th = [dict(g_h=G_H, alpha_z=az, alpha_r=ar, dmft=cfg["dmft"], tangent_paths=cfg["tangent_paths"])
-          for az, ar in points]
+    th = [dict(g_h=G_H, alpha_z=az, alpha_r=ar, dmft=_settings(cfg, az)["dmft"],
+               tangent_paths=_settings(cfg, az)["tangent_paths"]) for az, ar in points]
     # point by point, largest N first: an interrupted full-scale run has whole points
-    nets = [dict(g_h=G_H, alpha_z=az, alpha_r=ar, n=n, network_seed=s, t_corr=cfg["t_corr"],
-                 t_transient=cfg["t_transient"], dt=cfg["dt"])
+    nets = [dict(g_h=G_H, alpha_z=az, alpha_r=ar, n=n, network_seed=s,
+                 **_run_kwargs(_settings(cfg, az), ("t_corr", "t_transient", "dt")))
             for az, ar in points for n in sorted(cfg["ns"], reverse=True) for s in cfg["seeds"]]
     return plan(theory_task, th, base_seed), plan(network_task, nets, base_seed)
 
@@ -648,10 +680,14 @@ def main(argv=None) -> int:
             run_sweep(lambda_task, lam_plan, Path(args.out) / "lambda", executor=ex, desc="grid lambda_max")
     # report everything stored with the scale's run settings: lambda-only runs of any seed count
     lam_dir = Path(args.out) / "lambda" / "points"
-    cfg = SCALES[args.scale].get("lam") or {}
-    same = ("t_qr", "t_transient", "dt", "dtype")
+    point_keys = ("g_h", "alpha_z", "alpha_r", "n", "network_seed")
+
+    def same_settings(kw):
+        want = _run_kwargs(_settings(SCALES[args.scale], kw["alpha_z"], "lam"), ("t_qr", "t_transient", "dt", "dtype"))
+        return {k: v for k, v in kw.items() if k not in point_keys} == want
+
     lam_records = [r for r in (json.loads(f.read_text()) for f in sorted(lam_dir.glob("*.json")))
-                   if all(r["kwargs"].get(k) == cfg.get(k) for k in same)] if lam_dir.exists() else []
+                   if same_settings(r["kwargs"])] if lam_dir.exists() and SCALES[args.scale].get("lam") else []
     records = {"theory": [load_record(Path(args.out) / "theory", p) for p in full_th],
                "networks": [load_record(Path(args.out) / "networks", p) for p in full_net],
                "lambda": lam_records}

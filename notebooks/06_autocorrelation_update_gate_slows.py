@@ -108,8 +108,8 @@ fig.tight_layout()
 # %% [markdown]
 # ## 2. Networks: C_h(tau) vs the DMFT
 #
-# Each network records 200 units after a transient of 100; $C_h$ is the time average of
-# $h_i(t) h_i(t+\tau)$ over the units; the error is the seed standard error. Two sizes measure the
+# Each network records every unit after a transient of 100; $C_h$ is the time average of
+# $h_i(t) h_i(t+\tau)$, averaged over all units; the error is the seed standard error. Two sizes measure the
 # finite-size change.
 
 # %%

@@ -143,15 +143,15 @@ from scipy.interpolate import CubicSpline
 
 from ..dmft import solve_dmft
 from ..dmft_output_gate import solve_dmft_output_gate
-from ..dmft_sampling import lag_correlation, solve_dmft_sampling
+from ..dmft_sampling import solve_dmft_sampling
 from ..dmft_tangent_sampling import lambda_max_sampling
 from ..lyapunov import lyapunov_spectrum
 from ..network import GatedNetwork
 from ..params import ModelParams
-from ..simulation import simulate
 from ..sweeps import plan, run_sweep
 from . import CheckResult, check
 from .dmft import _extrapolate
+from .dmft_sampling import network_correlation
 
 G_H = 4.0
 #: (alpha_z, alpha_r) points of issue 5.
@@ -210,30 +210,16 @@ def network_task(*, g_h: float, alpha_z: float, alpha_r: float, n: int, network_
                  seed: int = 0) -> dict:
     """One seeded network: C_h(tau) and <h^2> over every unit, after a transient.
 
-    From the network's own initial state (h ~ N(0, h0_scale^2), z = r = 0), a transient
-    ``t_transient``, then a correlation window
-    ``t_corr`` recorded every 5 steps; C_h is the population mean of the time-averaged
-    h_i(t) h_i(t + tau) (unbiased 1 / (L - k) normalisation) over all N units (a subset of units
-    adds their unit-to-unit spread, s.d. 0.05 of <h_i^2> = 0.15 at (0, 2), N = 1000, to the seed
-    error). ``mean_h2_halves`` are the population <h^2> over the two halves of the window (a drift
-    between them would flag a transient). ``seed`` (from the sweep) is unused: the couplings and
-    the initial state come from ``network_seed``.
+    :func:`theory.validation.dmft_sampling.network_correlation` over all N units, from
+    h ~ N(0, h0_scale^2), with a correlation window ``t_corr`` (records every 5 steps). ``seed``
+    (from the sweep) is unused: the couplings and the initial state come from ``network_seed``.
     """
     from threadpoolctl import threadpool_limits
 
-    p = _params(alpha_z, alpha_r, g_h)
     with threadpool_limits(1):
-        net = GatedNetwork(p, n, seed=network_seed)
-        traj = simulate(net, t_corr, dt, y0=net.initial_state(h0_scale), t_transient=t_transient,
-                        record_every=5, record_units=n, progress=False)
-    h = traj.units[:, 0, :]
-    dt_rec = dt * 5
-    n_lag = int(round(max_lag / dt_rec))
-    c = lag_correlation(h, n_lag).mean(axis=1)
-    half = traj.mean_h2.size // 2
-    return {"tau": (np.arange(n_lag + 1) * dt_rec).tolist(), "c_h": c.tolist(),
-            "mean_h2": float(traj.mean_h2_avg), "n_units": int(h.shape[1]),
-            "mean_h2_halves": [float(traj.mean_h2[:half].mean()), float(traj.mean_h2[half:].mean())]}
+        r = network_correlation(_params(alpha_z, alpha_r, g_h), n, network_seed, t_run=t_corr, dt=dt,
+                                t_transient=t_transient, max_lag=max_lag, h0_scale=h0_scale)
+    return {**r, "tau": r["tau"].tolist(), "c_h": r["c_h"].tolist()}
 
 
 def lambda_task(*, g_h: float, alpha_z: float, alpha_r: float, n: int, network_seed: int, t_qr: float,
@@ -241,8 +227,8 @@ def lambda_task(*, g_h: float, alpha_z: float, alpha_r: float, n: int, network_s
                 seed: int = 0) -> dict:
     """One seeded network: QR lambda_max (k = 1) only (no correlation run, no C_h recording).
 
-    From h ~ N(0, h0_scale^2), z = r = 0: state transient ``t_transient``, frame transient 40, recorded window ``t_qr`` in 10 blocks;
-    the tangent run in ``dtype`` (float32 halves the cost at N = 2000; tests/test_lyapunov.py
+    From h ~ N(0, h0_scale^2), z = r = 0: state transient ``t_transient``, frame transient 40,
+    recorded window ``t_qr`` in 10 blocks; the tangent run in ``dtype`` (float32 halves the cost at N = 2000; tests/test_lyapunov.py
     checks float32 against float64 within the block errors). ``seed`` (from the sweep) is unused:
     the couplings and the initial state come from ``network_seed``.
     """

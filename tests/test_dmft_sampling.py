@@ -85,6 +85,23 @@ def test_seeded_reproducibility():
     assert a.delta_h != c.delta_h
 
 
+def test_window_tail_test_caps_the_noise_allowance():
+    from theory.dmft_sampling import _window_decayed
+
+    lags = np.arange(100)
+
+    def batches(tail_level, noise):
+        # C_h(0) = 1; over the last fifth 8 batches sit at tail_level -+ noise (2 SE = 0.76 noise)
+        c = np.where(lags < 80, np.exp(-lags / 10), tail_level)[None, :]
+        return c + noise * np.array([-1.0, 1.0] * 4)[:, None] * (lags >= 80)
+
+    assert _window_decayed(batches(0.01, 1e-3), 0.02)          # decayed
+    assert not _window_decayed(batches(0.03, 1e-3), 0.02)      # clearly not decayed
+    assert _window_decayed(batches(0.03, 0.03), 0.02)          # within the noise allowance
+    # an undecayed tail (0.067 C_h(0), as once at alpha_z = 10) does not pass however noisy
+    assert not _window_decayed(batches(0.067, 0.5), 0.02)
+
+
 def test_convergence_error_carries_residual_history():
     with pytest.raises(ConvergenceError) as info:
         solve_dmft_sampling(ModelParams.additive(2.0), n_paths=16, n_chains=2, n_batches=2, window=20.0,

@@ -143,7 +143,7 @@ def test_lambda_plan_keys_do_not_depend_on_the_seed_count():
     small = g.lambda_plan("full", points=((0.0, 0.0),), seeds=(0, 1), ns=(500,))
     big = g.lambda_plan("full", seeds=tuple(range(12)))
     assert {p.key for p in small} <= {p.key for p in big}
-    assert len({p.key for p in big}) == len(big) == 6 * 12 * 3
+    assert len({p.key for p in big}) == len(big) == 4 * 12 * 3 + 2 * 12 * 2   # alpha_z = 10: N = 1000, 2000
     # point by point, then seed by seed with all sizes of a seed together
     assert [(p.kwargs["network_seed"], p.kwargs["n"]) for p in big[:4]] == [(0, 2000), (0, 1000), (0, 500), (1, 2000)]
     assert g.lambda_plan("quick") == []
@@ -151,6 +151,8 @@ def test_lambda_plan_keys_do_not_depend_on_the_seed_count():
     full = g.lambda_plan("full", points=((2.0, 0.0),))
     assert {n: sum(p.kwargs["n"] == n for p in full) for n in (500, 1000, 2000)} == g.LAM_SEEDS
     assert {p.key for p in full} <= {p.key for p in g.lambda_plan("full", seeds=tuple(range(20)))}
+    slow = g.lambda_plan("full", points=((10.0, 0.0),))
+    assert {n: sum(p.kwargs["n"] == n for p in slow) for n in (1000, 2000)} == {1000: 8, 2000: 6}
 
 
 def test_lambda_task_tiny():

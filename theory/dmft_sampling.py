@@ -22,8 +22,8 @@ into the old one (damping) and the loop repeats until the change is at the sampl
 
 Definitions: delta_h = C_h(0); tau_relax = int_0^W C_h(tau) dtau / C_h(0) (the integral time of
 :mod:`theory.dmft`, truncated at the lag window, where |C_h| must have decayed below
-``tail_tol`` C_h(0), within at most twice that with the noise allowance, or W is doubled). Statistical errors come from independent batches of paths
-(see :func:`solve_dmft_sampling`).
+``tail_tol`` C_h(0), within at most twice that with the noise allowance, or W is doubled).
+Statistical errors come from independent batches of paths (see :func:`solve_dmft_sampling`).
 
 Measured limitations. (1) The iteration has a slow mode, the time scale of C (rate about 0.93
 per undamped iteration at additive g = 2); convergence tests over 10 iterations stopped early

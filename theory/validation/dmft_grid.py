@@ -233,8 +233,8 @@ def lambda_task(*, g_h: float, alpha_z: float, alpha_r: float, n: int, network_s
     """One seeded network: QR lambda_max (k = 1) only (no correlation run, no C_h recording).
 
     From h ~ N(0, h0_scale^2), z = r = 0: state transient ``t_transient``, frame transient 40,
-    recorded window ``t_qr`` in 10 blocks; the tangent run in ``dtype`` (float32 halves the cost at N = 2000; tests/test_lyapunov.py
-    checks float32 against float64 within the block errors). ``seed`` (from the sweep) is unused:
+    recorded window ``t_qr`` in 10 blocks; the tangent run in ``dtype`` (float32 halves the cost
+    at N = 2000; tests/test_lyapunov.py checks float32 against float64 within the block errors). ``seed`` (from the sweep) is unused:
     the couplings and the initial state come from ``network_seed``.
     """
     from threadpoolctl import threadpool_limits
@@ -433,9 +433,10 @@ def point_verdicts(d: dict, n_sigma: float = 3.0, min_lam_seeds: int = MIN_LAM_S
 
     C_h and delta_h: tolerance ``t99`` (seed dof n_seeds - 1, DMFT dof n_chains - 1) x the combined
     standard error + the finite-size change; lambda_max: ``n_sigma`` x its combined error + half
-    the difference of the two finite-size laws. The lambda_max verdict needs >= 2 sizes with >= 2 seeds each; it passes only with
-    >= ``min_lam_seeds`` seeds at every size (fewer seeds do not measure the seed spread), a
-    finite-size law that the chi^2 test does not reject, and the extrapolation within tolerance.
+    the difference of the two finite-size laws. The lambda_max verdict needs >= 2 sizes with >= 2
+    seeds each; it passes only with >= ``min_lam_seeds`` seeds at every size (fewer seeds do not
+    measure the seed spread), a finite-size law that the chi^2 test does not reject, and the
+    extrapolation within tolerance.
     """
     th = d["theory"]
     out = {}
@@ -456,8 +457,8 @@ def point_verdicts(d: dict, n_sigma: float = 3.0, min_lam_seeds: int = MIN_LAM_S
         out["c"] = {"dev": dev_c, "tol": tol_c, "stat": stat_c, "finite_size": fs_c, "t": q_c,
                     "z": (big["c_h"] - d["c_theory"]) / stat_c,
                     "passed": bool(np.all(dev_c <= tol_c)), "worst": int(np.argmax(dev_c / tol_c))}
-        out["delta"] = {"theory": th["delta_h"], "network": big["h2_mean"], "tol": tol_h, "stat": stat_h, "t": q_h,
-                        "finite_size": fs_h, "z": (big["h2_mean"] - th["delta_h"]) / stat_h,
+        out["delta"] = {"theory": th["delta_h"], "network": big["h2_mean"], "tol": tol_h, "stat": stat_h,
+                        "t": q_h, "finite_size": fs_h, "z": (big["h2_mean"] - th["delta_h"]) / stat_h,
                         "passed": abs(big["h2_mean"] - th["delta_h"]) <= tol_h}
     lp = [p for p in d.get("lam_per_n", []) if p["n_seeds"] >= 2]
     if len(lp) >= 2:

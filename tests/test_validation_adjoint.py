@@ -1,6 +1,7 @@
 """The adjoint validation checks' data functions at tiny sizes (theory/validation/adjoint.py)."""
 
 import numpy as np
+import pytest
 
 from theory import ModelParams, validation
 from theory.validation.adjoint import (chaotic_data, correlation_verdict, identity_data, quiescent_data,
@@ -75,3 +76,33 @@ def test_fluctuating_data_and_verdict_tiny(monkeypatch):
     np.testing.assert_allclose(d["rho_theory"], _Psi.rho_at(d["lags"]))
     rho_tol = va.t_factor(3) * big["rho_se"] + np.abs(big["rho_mean"] - small["rho_mean"])
     np.testing.assert_allclose(v["rho_tol"], rho_tol)
+
+
+def test_window_check_adds_the_window_dependence(monkeypatch):
+    """With ``window_check`` a second theory at half the lag window is solved, and the change of
+    the growth rate between the two windows is added to the tolerance."""
+    from types import SimpleNamespace
+
+    from theory.adjoint_mft import GrowthRate
+    from theory.validation import adjoint as va
+
+    p = ModelParams.gated(4.0, alpha_z=10.0)
+    windows = []
+
+    def stub(params, dmft_kwargs=None, **kw):
+        w = (dmft_kwargs or {}).get("window", 1280.0)
+        windows.append(w)
+        sol = SimpleNamespace(settings={"window": w}, delta_h=0.1, tau_relax=w / 3)
+        return GrowthRate(params, 0.05 if w == 1280.0 else 0.06, 0.001, "stub", sol, None)
+
+    monkeypatch.setattr(va, "adjoint_growth_rate", stub)
+    monkeypatch.setattr(va, "adjoint_correlation_sampling", lambda sol, rate, seed: SimpleNamespace(
+        rho_at=lambda t: np.exp(-0.1 * np.asarray(t)), tau=np.arange(10.0), rho_stderr=np.zeros(10)))
+    d = va.fluctuating_data(p, (20, 30), [0, 1, 2], t_window=6.0, dt=0.1, t_transient=10.0,
+                            dmft_kwargs={"window": 1280.0}, window_check=True)
+    assert windows == [1280.0, 640.0] and d["theory_half_window"].growth_rate == 0.06
+    v = va.fluctuating_verdict(d)
+    big, small = d["per_n"][-1], d["per_n"][0]
+    assert v["window"] == pytest.approx(0.01)
+    assert v["tol"] == pytest.approx(va.t_factor(3) * np.hypot(big["se"], 0.001)
+                                     + abs(big["mean"] - small["mean"]) + 0.01)

@@ -164,7 +164,7 @@ def test_lambda_task_tiny():
 def test_strong_update_gate_points_get_the_slow_settings():
     th, nets = g.grid_plan("full")
     slow = [p.kwargs for p in th if p.kwargs["alpha_z"] >= g.SLOW_ALPHA_Z]
-    assert len(slow) == 2 and all(k["dmft"]["window"] == 1280.0 for k in slow)
+    assert len(slow) == 2 and all(k["dmft"]["window"] == 1280.0 and k["window_check"] for k in slow)
     assert all(k["dmft"] == {} for k in (p.kwargs for p in th) if k["alpha_z"] < g.SLOW_ALPHA_Z)
     for p in nets:
         k = p.kwargs
@@ -181,3 +181,19 @@ def test_network_task_starts_at_the_given_scale():
               max_lag=1.0)
     small, big = g.network_task(h0_scale=0.1, **kw), g.network_task(**kw)
     assert small["mean_h2"] < 0.05 < big["mean_h2"]
+
+
+def test_window_change_of_the_theory_enters_the_tolerances():
+    vals = [(n, c, 0.05 - 0.5 / n + e) for n in (500, 1000) for c, e in ((0.099, -1e-3), (0.1, 0.0), (0.101, 1e-3))]
+    rec = _records(vals)
+    v0 = g.point_verdicts(g.grid_data(rec)[0], min_lam_seeds=3)
+    th = rec["theory"][0]["result"]
+    tau = np.array(th["tau"])
+    th["half_window"] = {"window": 30.0, "delta_h": th["delta_h"] + 0.004, "lambda_max": th["lambda_max"] - 0.003,
+                         "tau": th["tau"], "c_h": (np.array(th["c_h"]) + 0.004 * np.exp(-tau / 10)).tolist()}
+    d = g.grid_data(rec)[0]
+    v = g.point_verdicts(d, min_lam_seeds=3)
+    np.testing.assert_allclose(v["c"]["tol"] - v0["c"]["tol"], 0.004 * np.exp(-d["lags"] / 10), atol=1e-12)
+    assert v["delta"]["tol"] - v0["delta"]["tol"] == pytest.approx(0.004)
+    assert v["lambda"]["tol"] - v0["lambda"]["tol"] == pytest.approx(0.003)
+    assert all("measured window dependence" in r.details for r in g.rows_for_point(d, v))

@@ -45,7 +45,7 @@ network runs and the lambda_max runs in separate processes, ``--points``, ``--si
 ``--seeds a:b`` subsets; not ``python -m``: the module must be imported under its own name for
 the sweep) and the check then reads the stored points (stored under ``reports/dmft_grid``; delete
 the folder to recompute). The quick scale computes a subset in a temporary folder (C_h and
-delta_h only; no lambda-only runs).
+delta_h rows; its lambda-only runs at N = 200, 400 are for notebook 05, which prints them).
 
 Measured lambda_max (full scale, lambda-only sweep, run 2026-12-01 04:15-05:20 UTC on the shared
 2-core machine, one process, stored in /work/scratch/s4/lamgrid/grid; seeds 0-15 / 0-11 / 0-7 at
@@ -172,7 +172,10 @@ MIN_LAM_SEEDS = 6
 SCALES = {
     "quick": dict(points=((0.0, 2.0), (2.0, 2.0)), ns=(200, 400), seeds=(0, 1, 2, 3, 4),
                   t_corr=150.0, t_transient=150.0, dt=0.1,
-                  dmft=dict(n_paths=64, n_chains=6, dt=0.2), tangent_paths=256),
+                  dmft=dict(n_paths=64, n_chains=6, dt=0.2), tangent_paths=256,
+                  # lambda_max for notebook 05 (printed there; no quick report row, see check_grid)
+                  lam=dict(points=((0.0, 2.0), (2.0, 2.0)), ns=(200, 400), seeds=(0, 1, 2, 3), t_qr=100.0,
+                           t_transient=100.0, dt=0.1, dtype="float32")),
     "full": dict(points=GRID_POINTS, ns=(1000, 2000), seeds=(0, 1, 2, 3, 4, 5),
                  t_corr=200.0, t_transient=200.0, dt=0.1, dmft=dict(), tangent_paths=512,
                  # lambda_max: a separate QR-only sweep over more seeds (see the module docstring)
@@ -341,10 +344,11 @@ def grid_plan(scale: str = "full", points=None, base_seed: int = 0):
 
 
 def run_grid(scale: str, out, *, executor: Executor | None = None, workers: int = 1, points=None,
-             progress: bool | None = None) -> dict:
-    """Run (or resume) the sweeps of ``scale`` into ``out``; returns the records by kind."""
+             progress: bool | None = None, with_lambda: bool = True) -> dict:
+    """Run (or resume) the sweeps of ``scale`` into ``out`` (the lambda-only runs if
+    ``with_lambda``); returns the records by kind."""
     th_plan, net_plan = grid_plan(scale, points)
-    lam_plan = lambda_plan(scale, points)
+    lam_plan = lambda_plan(scale, points) if with_lambda else []
     own = executor is None and workers <= 1
     ex = ThreadPoolExecutor(1) if own else executor
     try:
@@ -586,7 +590,7 @@ def check_grid(ctx) -> list[CheckResult]:
         records = run_grid("full", out, workers=1, progress=False)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            records = run_grid("quick", tmp, workers=1, progress=False)
+            records = run_grid("quick", tmp, workers=1, progress=False, with_lambda=False)
     data = grid_data(records)
     rows = []
     for d in data:

@@ -80,54 +80,34 @@ run; mean +- seed SE (seed s.d.)):
   N = 500-2000) and half the law difference (0.002-0.004): a DMFT off by less than that would
   not be detected at these sizes.
 
-Measured C_h and delta_h (full-scale settings of the C_h network runs, last session; those
-outputs were lost with a removed worktree; seeds 0-2, QR window 100 after transients 100 + 40,
-correlation window 200, dt 0.1, 200 recorded units; its lambda_max values, superseded above, are
-omitted):
+Measured C_h and delta_h (session 5, 2026-12-01, full-scale settings: 6 seeds at N = 1000 and
+2000, transient 200, correlation window 200, dt 0.1, every unit; `main() --only networks`, about
+25 min of one core for the four points below on the loaded machine; stored in
+/work/scratch/s5/grid). DMFT vs N = 2000 population <h^2> (N = 1000 in brackets), all PASS:
 
-- DMFT (8 chains x 128 paths, dt 0.1; tangent 512 paths): (alpha_z, alpha_r) = (0, 0) exact
-  delta_h 0.1203, tau_relax 13.02, lambda_max 0.0562; (2, 0) 0.1195(8), 21.9(1.7), 0.0530(22);
-  (0, 2) 0.1491(15), 7.45(24), 0.1137(29); (2, 2) 0.1539(6), 12.9(4), 0.1112(36); the alpha_z = 10
-  solves did not finish. At (0, 2) three more solves gave 0.1541(15), 0.1557(17), 0.1552(14):
-  chi^2 = 12 for 3 dof around their mean, so there the chain error underestimates the
-  solve-to-solve spread by about 2x (the chains share their start and their stopping iteration).
-- (2, 0), networks N = 500 / 1000 / 2000: population <h^2> 0.1185(19) / 0.1302(89) / 0.1236(25);
-  C_h(tau) at N = 2000 within 0.1-1.5 combined SE of the DMFT at every lag (passes, but the
-  tolerance is dominated by the finite-size term, which the slow N = 1000 seed-0 network
-  inflates).
-- The 4% lag-0 deficit of an earlier session (networks below DMFT at alpha_z = 2) is not
-  confirmed: population <h^2> at N = 2000 lies +1.5 SE above the DMFT. It came from the 200
-  recorded units (their C_h(0) was 0.1176, 0.1131 against population 0.1216, 0.1206 in the same
-  runs) and a high DMFT draw (0.1225(10) then; five solves now 0.1194-0.1213, no dt dependence
-  between 0.05 and 0.2). Transient: the population <h^2> of the second half of the correlation
-  window differs from the first by -6.6%, -1.3%, +1.2% at N = 2000 (no common sign: no drift
-  resolved).
-- (0, 0), N = 500 / 1000 / 2000 (exact DMFT): <h^2> 0.1146(46) / 0.1252(38) / 0.1217(18) (DMFT
-  0.1203, +0.8 SE), C_h at N = 2000 within 1.5 SE at every lag.
-- (0, 2), N = 500 / 1000 (N = 2000 not reached): <h^2> 0.1555(46) / 0.1495(18), C_h within 1.1
-  SE up to lag 20 (+5 SE at lag 40, inside the finite-size term).
-- (2, 2), N = 1000 only, 2 seeds: <h^2> 0.1492(12) vs DMFT 0.1539(6), -3.5 combined SE, no second
-  size for a finite-size term and, from (0, 2), a DMFT chain error about 2x too small (superseded
-  by the session-4 runs below).
+- (0, 0) exact 0.1203: 0.1209(11) (0.1229(28)), +0.6 combined SE; C_h within 0.6 SE at every lag.
+- (2, 0) sampling 0.1195(8): 0.1204(21) (0.1236(42)), +0.4 SE; C_h within 0.9 SE.
+- (0, 2) output-gate DMFT 0.1521: 0.1516(12) (0.1514(15)), -0.4 SE; C_h within 1.5 SE.
+- (2, 2) sampling 0.1539(6): 0.1534(18) (0.1535(35)), -0.3 SE; C_h within 2.5 SE (lag 20; the
+  Student-t multiple there is 3.06).
 
-Measured C_h and delta_h, session 4 (2026-12-01, same full-scale settings, N = 1000 and 2000,
-seeds 0-2; `main() --only networks --points ... --sizes 1000,2000`, about 5 min per point on an
-idle machine; stored in /work/scratch/s4/lamgrid/grid):
+History of the (0, 2) failure (session 4: C_h(0) of the first 200 units 0.1492 against 0.1521,
+-13.8 "seed SE"): two estimator faults, no theory error. (a) 200 of N units: <h_i^2> varies from
+unit to unit with s.d. 0.05 (mean 0.15) at (0, 2), N = 1000, so a 200-unit mean carries a 0.0035
+error per network; in three N = 1000 networks the first 200 units gave 0.1479, 0.1519, 0.1498
+against 0.1469, 0.1491, 0.1538 for all units (`/work/scratch/s5/units.py`). (b) Three seeds: the
+three subset means happened to agree within 0.0004, far below that 0.0035, and 3 x a 3-seed SE
+is a ~90% interval, not 99.7%. Now every unit is recorded, six seeds per N, and the tolerance is
+the Student-t multiple. The QR runs were also taken out of the correlation runs (the lambda_max
+rows use the QR-only sweep), which halves their cost.
 
-- (2, 2) (sampling DMFT 0.1539(6)): <h^2> N = 1000 0.1559(68), N = 2000 0.1532(6): -0.9 combined
-  SE, passes; C_h at N = 2000 within the tolerance at every lag (z from -1.8 to +3.0, the
-  finite-size term covering lag 10). Last session's -3.5 SE (one size, 2 seeds) is not confirmed.
-- (0, 2) with the deterministic output-gate DMFT (delta_h 0.1521, no sampling error): population
-  <h^2> 0.1495(18) / 0.1509(9), -1.4 SE, passes; but C_h(tau) of the 200 recorded units FAILS at
-  lags 0 and 2: 0.1492 and 0.1376 against 0.1521 and 0.1402 (-13.8 and -4.8 seed SE, beyond the
-  finite-size term), agreeing from lag 5 on. The recorded units sit 1% below the population
-  <h^2> of the same runs (0.1492 vs 0.1509) with a seed spread of 0.0002, so the recorded-unit
-  estimator at short lags is biased low by about 1-2% here; with the sampled DMFT (0.1491(15))
-  this was hidden inside the DMFT error. Not resolved (open for issue 5).
-- (0, 0) and (2, 0): as last session (population <h^2> 0.1217(18) vs 0.1203 and 0.1236(25) vs
-  0.1195(8)), C_h within tolerance at every lag: pass.
-- Slow networks: N = 1000 seed 0 has C_h(40) / C_h(0) = 0.88 at alpha_z = 2 and 0.50 at
-  alpha_z = 0 (same Jh): a finite-N property of that coupling matrix, not of the gate.
+Earlier observations that still hold: one coupling realisation at N = 1000 (seed 0) sits in a
+slow state (C_h(40) / C_h(0) = 0.88 at alpha_z = 2 and 0.50 at alpha_z = 0 with the same Jh: a
+finite-N property of the couplings, not of the gate); the "4% lag-0 deficit" of session 2 at
+alpha_z = 2 was the 200-unit subset and a high DMFT draw (five solves give 0.1194-0.1213); at
+(0, 2) the sampled DMFT's chain error underestimated its solve-to-solve spread about 2x (chi^2 =
+12 for 3 dof over four solves: the chains share their start and stopping iteration), which is
+one reason that point now uses the deterministic output-gate DMFT.
 """
 
 from __future__ import annotations

@@ -106,6 +106,19 @@ solves took 17 and 12 min, the 24 network runs about 35 min of one core), both P
   deviation +3.5 SE against a tolerance of 3.3 SE + finite-size 0.0027 + window 0.0009). The
   tolerance's window term (the W / 2 -> W change) does not bound the W -> infinity error, which
   is not known here.
+- lambda_max at alpha_z = 10 (QR-only, from h ~ N(0, 0.4^2), transient 300, window 200; 8 / 6
+  seeds at N = 1000 / 2000): (10, 0) 0.0120(22) / 0.0156(22), extrapolated 0.0217 against the
+  DMFT 0.0204(12) (W / 2: 0.0265); (10, 2) 0.0898(53) / 0.0986(33), extrapolated 0.1136 against
+  0.1089(11) (W / 2: 0.1068). Both pass, but with two sizes and this seed spread the tolerance
+  (0.037 and 0.059) exceeds lambda_max at (10, 0): that row does not test the theory.
+- Ageing at (10, 0): the networks' lambda_max falls with the time since the start, so there is
+  no stationary value at the times reached. N = 1000, seeds 0-3 or 0-5, QR window 200
+  (`/work/scratch/s5/qr_start.py`): from h ~ N(0, 1), 0.023 (6 seeds, 0.015-0.033) after a
+  transient of 300 and 0.0071 (4 seeds, 0.004-0.010) after 1500; from h ~ N(0, 0.4^2), 0.013
+  and 0.012 (0.004-0.027). The DMFT falls with its window the same way (0.0265 at W = 640, 0.0204
+  at 1280). Both sides describe a slowly ageing state here (the update gate's slow modes;
+  the marginal regime of the theory), so the (10, 0) rows compare finite windows with finite
+  ages. The adjoint check meets the same point (theory/validation/adjoint.py).
 
 History of the (0, 2) failure (session 4: C_h(0) of the first 200 units 0.1492 against 0.1521,
 -13.8 "seed SE"): two estimator faults, no theory error. (a) 200 of N units: <h_i^2> varies from

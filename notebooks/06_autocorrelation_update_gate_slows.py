@@ -109,8 +109,8 @@ fig.tight_layout()
 # ## 2. Networks: C_h(tau) vs the DMFT
 #
 # Each network records every unit after a transient of 100; $C_h$ is the time average of
-# $h_i(t) h_i(t+\tau)$, averaged over all units; the error is the seed standard error. Two sizes measure the
-# finite-size change.
+# $h_i(t) h_i(t+\tau)$, averaged over all units; the error is the seed standard error. Two sizes
+# measure the finite-size change.
 
 # %%
 LAGS = np.array([0.0, 2.0, 5.0, 10.0, 20.0, 40.0])

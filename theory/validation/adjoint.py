@@ -39,8 +39,9 @@ alpha_z = 2 0.0926 (0.0921) vs 0.1057 +- 0.0044; alpha_z = 10 0.0597 (0.0577) vs
 All pass, but only because 4 seeds make the 99% Student-t factor 5.84: the networks sit below the
 theory at every point but g_h = 4, alpha_z = 10 (alpha_z = 10: see the last paragraph). rho(tau)
 agreed at every lag except tau = 0.25 at dt = 0.1, where the networks had measured the lag 0.2
-(whole steps); :func:`theory.adjoint_mft.measure_adjoint` now returns the lags it measures and the theory is evaluated there (psi_0(0.2) = 0.99904 and
-0.99738 at g_h = 4, 6 vs networks 0.99917, 0.99760: inside the tolerances 0.00044, 0.00044).
+(whole steps); :func:`theory.adjoint_mft.measure_adjoint` now returns the lags it measures and
+the theory is evaluated there (psi_0(0.2) = 0.99904 and 0.99738 at g_h = 4, 6 vs networks
+0.99917, 0.99760: inside the tolerances 0.00044, 0.00044).
 
 alpha_z = 10 (g_h = 6, beta = 0; session 4, scripts and logs in /work/scratch/s4/az10, loaded
 machine). The gap 0.044 above had a theory part and a network part; the tangent DMFT's K = 0
@@ -197,7 +198,8 @@ def quiescent_data(params: ModelParams, ns, seeds, *, t_window: float, dt: float
 
 
 def fluctuating_data(params: ModelParams, ns, seeds, *, t_window: float, dt: float = 0.1, dmft_kwargs=None,
-                     tangent_kwargs=None, lags=LAGS, t_transient: float = 100.0, window_check: bool = False) -> dict:
+                     tangent_kwargs=None, lags=LAGS, t_transient: float = 100.0,
+                     window_check: bool = False) -> dict:
     """Adjoint growth rates and rho(tau) of networks (sizes ``ns``, several seeds, ``t_transient``
     before the 20 of alignment) and of the mean-field theory
     (:func:`theory.adjoint_mft.adjoint_growth_rate`; rho from
@@ -226,7 +228,8 @@ def fluctuating_data(params: ModelParams, ns, seeds, *, t_window: float, dt: flo
                       "rho": rho, "rho_mean": rho.mean(axis=0), "rho_se": rho.std(axis=0, ddof=1) / math.sqrt(len(seeds)),
                       "lags": ms[0].lags})
     return {"params": params, "theory": theory, "per_n": per_n, "lags": np.asarray(lags, float),
-            "rho_theory": np.asarray(th_rho), "rho_theory_se": np.asarray(th_rho_se), "theory_half_window": half}
+            "rho_theory": np.asarray(th_rho), "rho_theory_se": np.asarray(th_rho_se),
+            "theory_half_window": half}
 
 
 def fluctuating_verdict(d: dict) -> dict:
@@ -285,7 +288,8 @@ def check_adjoint_fluctuating(ctx) -> list[CheckResult]:
         print(f"[adjoint_growth_fluctuating_gates] g_h={g_h:g} alpha_z={az:g}: theory {th.growth_rate:.4f} +- "
               f"{th.stderr:.4f}; networks " + "; ".join(f"N={p['n']}: {p['mean']:.4f} +- {p['se']:.4f}"
                                                           for p in d["per_n"])
-              + f"; window change {v['window']:.4f}; tol {v['tol']:.4f}; rho theory {np.round(d['rho_theory'], 4)} networks "
+              + f"; window change {v['window']:.4f}; tol {v['tol']:.4f}; rho theory "
+              f"{np.round(d['rho_theory'], 4)} networks "
               f"{np.round(d['per_n'][-1]['rho_mean'], 4)} tol {np.round(v['rho_tol'], 4)}", file=sys.stderr, flush=True)
         rows.append(CheckResult(
             f"adjoint backward growth rate of |lambda_h| = tangent-DMFT lambda_max (gated g_h={g_h:g}, "

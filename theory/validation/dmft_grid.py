@@ -191,8 +191,9 @@ SCALES = {
                  lam=dict(points=((0.0, 0.0), (2.0, 0.0), (0.0, 2.0), (2.0, 2.0), (10.0, 0.0), (10.0, 2.0)),
                           ns=(500, 1000, 2000), seeds=LAM_SEEDS, t_qr=200.0,
                           t_transient=100.0, dt=0.1, dtype="float32"),
-                 # alpha_z >= SLOW_ALPHA_Z: these replace the settings above (see SLOW)
-                 slow=dict(dmft=AZ10_DMFT, window_check=True, tangent_paths=256, t_transient=500.0, t_corr=500.0, h0_scale=0.4,
+                 # alpha_z >= SLOW_ALPHA_Z: these replace the settings above (see SLOW_ALPHA_Z)
+                 slow=dict(dmft=AZ10_DMFT, window_check=True, tangent_paths=256, t_transient=500.0,
+                           t_corr=500.0, h0_scale=0.4,
                            lam=dict(t_transient=300.0, h0_scale=0.4, ns=(1000, 2000),
                                     seeds={1000: 8, 2000: 6}))),
 }
@@ -499,7 +500,8 @@ def point_verdicts(d: dict, n_sigma: float = 3.0, min_lam_seeds: int = MIN_LAM_S
         l2, s2, a2 = _extrapolate(ns, ms, ss, 0.5)
         central = 0.5 * (l1 + l2)
         stat = math.hypot(max(s1, s2), th["lambda_max_stderr"])
-        tol = n_sigma * stat + 0.5 * abs(l1 - l2) + (d["window_change"]["lambda_max"] if d.get("window_change") else 0.0)
+        window = d["window_change"]["lambda_max"] if d.get("window_change") else 0.0
+        tol = n_sigma * stat + 0.5 * abs(l1 - l2) + window
         # with >= 3 sizes the laws can be tested: chi^2 of each fit, p-value for len(ns) - 2 dof;
         # an extrapolation whose law both fits reject (p < 0.01) is no measurement of lambda_inf
         x, y, w = np.asarray(ns, float), np.asarray(ms), 1 / np.asarray(ss) ** 2

@@ -197,3 +197,17 @@ def test_window_change_of_the_theory_enters_the_tolerances():
     assert v["delta"]["tol"] - v0["delta"]["tol"] == pytest.approx(0.004)
     assert v["lambda"]["tol"] - v0["lambda"]["tol"] == pytest.approx(0.003)
     assert all("measured window dependence" in r.details for r in g.rows_for_point(d, v))
+
+
+def test_lambda_row_fails_when_its_tolerance_exceeds_lambda():
+    # 8 seeds per N with a seed s.d. of 0.05 around lambda_max = 0.05: agreement, but unresolved
+    rng = np.random.default_rng(1)
+    vals = [(n, 0.1, 0.05) for n in (500, 1000) for _ in range(3)]
+    rec = _records(vals)
+    lam = [{"status": "ok", "kwargs": {"alpha_z": 2.0, "alpha_r": 0.0, "n": n, "network_seed": s},
+            "result": {"lambda_max": 0.05 + 0.05 * rng.standard_normal(), "lambda_block_stderr": 0.003}}
+           for n in (500, 1000, 2000) for s in range(8)]
+    d = g.grid_data({**rec, "lambda": lam})[0]
+    v = g.point_verdicts(d)
+    assert v["lambda"]["tol"] > 0.05 and not v["lambda"]["resolved"] and not v["lambda"]["passed"]
+    assert "do not resolve it" in g.rows_for_point(d, v)[-1].details

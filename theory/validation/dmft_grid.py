@@ -465,8 +465,9 @@ def point_verdicts(d: dict, n_sigma: float = 3.0, min_lam_seeds: int = MIN_LAM_S
     standard error + the finite-size change; lambda_max: ``n_sigma`` x its combined error + half
     the difference of the two finite-size laws. The lambda_max verdict needs >= 2 sizes with >= 2
     seeds each; it passes only with >= ``min_lam_seeds`` seeds at every size (fewer seeds do not
-    measure the seed spread), a finite-size law that the chi^2 test does not reject, and the
-    extrapolation within tolerance.
+    measure the seed spread), a finite-size law that the chi^2 test does not reject, a tolerance
+    below |lambda_max| (else the measurement cannot tell lambda_max from 0), and the extrapolation
+    within tolerance.
     """
     th = d["theory"]
     out = {}
@@ -513,7 +514,9 @@ def point_verdicts(d: dict, n_sigma: float = 3.0, min_lam_seeds: int = MIN_LAM_S
         out["lambda"] = {"theory": th["lambda_max"], "inf": central, "inv_n": (l1, s1), "inv_sqrt_n": (l2, s2),
                          "slope": (a1, a2), "tol": tol, "stat": stat, "z": (central - th["lambda_max"]) / stat,
                          "chi2": chi2, "dof": dof, "p_law": p_law, "law_ok": law_ok, "seeds_ok": seeds_ok,
-                         "ns": ns, "passed": bool(seeds_ok and law_ok and abs(central - th["lambda_max"]) <= tol)}
+                         "ns": ns, "resolved": bool(tol < abs(th["lambda_max"])),
+                         "passed": bool(seeds_ok and law_ok and tol < abs(th["lambda_max"])
+                                        and abs(central - th["lambda_max"]) <= tol)}
     return out
 
 
@@ -577,6 +580,8 @@ def rows_for_point(d: dict, v: dict, with_lambda: bool = True) -> list[CheckResu
             why.append(f"fewer than {MIN_LAM_SEEDS} seeds at some N, so the seed spread is not measured")
         if not lv["law_ok"]:
             why.append("both laws rejected (p < 0.01), so the N dependence does not extrapolate")
+        if not lv["resolved"]:
+            why.append("the tolerance exceeds lambda_max, so the networks do not resolve it")
         rows.append(CheckResult(
             f"DMFT lambda_max = N->inf extrapolation of network QR lambda_max ({label})",
             lv["theory"], lv["inf"], f"+-{lv['tol']:.3g}", lv["passed"],

@@ -90,7 +90,10 @@ g_h = 4: alpha_z = 0 0.0443(32) / 0.0440(31) vs 0.0562; alpha_z = 2 0.0386(19) /
 0.0476(15); alpha_z = 10 (N = 1000 / 2000) 0.0199(10) / 0.0196(32) vs 0.0190(6) (W / 2: 0.0295).
 g_h = 6: alpha_z = 0 0.1043(34) / 0.1086(39) vs 0.1177; alpha_z = 2 0.0959(27) / 0.0941(31) vs
 0.1068(21); alpha_z = 10 0.0618(85) / 0.0776(41) vs 0.0952(27) (W / 2: 0.1039). All 12 rows
-pass (rho at every lag too). Two limits of what they show. (1) At alpha_z <= 2 the N = 1000
+passed (rho at every lag too) under the rule of that run; a rate row now also needs its
+tolerance below the theory's rate, which g_h = 4, alpha_z = 10 misses (tolerance 0.0241 against
+0.0190: the seed term 0.013 and the window term 0.0106), so with the current code that row fails
+as unresolved. Two limits of what the rows show. (1) At alpha_z <= 2 the N = 1000
 networks sit 0.009-0.013 below the theory at all four points (2.7-4 seed SE, always low): the
 finite-N deficit of lambda_max itself (QR at g_h = 4, alpha_z = 0: 0.0482 at N = 1000 against
 0.0597 extrapolated, theory/validation/dmft_grid.py), which the N = 500 -> 1000 change does not

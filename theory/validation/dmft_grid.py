@@ -114,9 +114,11 @@ solves took 17 and 12 min, the 24 network runs about 35 min of one core), both P
   (a rate row needs its tolerance below |lambda_max|).
 - Ageing at (10, 0): the networks' lambda_max falls with the time since the start, so there is
   no stationary value at the times reached. N = 1000, seeds 0-3 or 0-5, QR window 200
-  (`/work/scratch/s5/qr_start.py`): from h ~ N(0, 1), 0.023 (6 seeds, 0.015-0.033) after a
-  transient of 300 and 0.0071 (4 seeds, 0.004-0.010) after 1500; from h ~ N(0, 0.4^2), 0.013
-  and 0.012 (0.004-0.027). The DMFT falls with its window the same way (0.0265 at W = 640, 0.0204
+  (`/work/scratch/s5/qr_start.py`, `qr_age.py`): from h ~ N(0, 1), 0.023 (6 seeds, 0.015-0.033)
+  after a transient of 300, 0.0071 (4 seeds, 0.004-0.010) after 1500 and 0.0039 (4 seeds,
+  0.0003-0.0060) after 3000; from h ~ N(0, 0.4^2), 0.013 and 0.012 (0.004-0.027) after 300 and
+  1500. At age 3000 seed 1 has QR blocks of 0.000-0.001: the networks drift toward marginal
+  stability (lambda_max -> 0), and whether a chaotic stationary state exists there is open. The DMFT falls with its window the same way (0.0265 at W = 640, 0.0204
   at 1280). Both sides describe a slowly ageing state here (the update gate's slow modes;
   the marginal regime of the theory), so the (10, 0) rows compare finite windows with finite
   ages. The adjoint check meets the same point (theory/validation/adjoint.py).

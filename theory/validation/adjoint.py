@@ -120,12 +120,25 @@ from .dmft import _extrapolate
 LAGS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
 
 
+def t99(se_a, dof_a, se_b=0.0, dof_b=np.inf):
+    """Two-sided 99% Student-t multiple for the combined error sqrt(se_a^2 + se_b^2).
+
+    Notes
+    -----
+    Welch-Satterthwaite degrees of freedom (se_a^2 + se_b^2)^2 / (se_a^4 / dof_a + se_b^4 / dof_b)
+    (dof_b = inf for an exact theory with se_b = 0); elementwise over arrays.
+    """
+    from scipy.stats import t
+
+    va, vb = np.asarray(se_a, float) ** 2, np.asarray(se_b, float) ** 2
+    dof = (va + vb) ** 2 / (va ** 2 / dof_a + vb ** 2 / dof_b)
+    return t.ppf(0.995, dof)
+
+
 def t_factor(n_seeds: int) -> float:
     """Two-sided 99% Student-t quantile for n_seeds - 1 degrees of freedom: the multiple of a seed
     standard error used as tolerance (3 x stderr would reject ~10% of true statements at 3 seeds)."""
-    from scipy.stats import t
-
-    return float(t.ppf(0.995, max(n_seeds - 1, 1)))
+    return float(t99(1.0, max(n_seeds - 1, 1)))
 
 
 def _se(x) -> float:

@@ -164,7 +164,7 @@ from ..network import GatedNetwork
 from ..params import ModelParams
 from ..sweeps import plan, run_sweep
 from . import CheckResult, check
-from .adjoint import AZ10_DMFT
+from .adjoint import AZ10_DMFT, t99
 from .dmft import _extrapolate
 from .dmft_sampling import network_correlation
 
@@ -335,19 +335,18 @@ def theory_task(*, g_h: float, alpha_z: float, alpha_r: float, dmft: dict, tange
                 k: v for k, v in s.settings.items() if k not in ("chain_delta_h", "chain_tau_relax")}}
 
 
-def _run_kwargs(cfg: dict, keys) -> dict:
-    """Task keyword arguments ``keys`` from settings ``cfg``, plus ``h0_scale`` where it is set
-    (absent otherwise, so the keys of stored runs at the default start do not change)."""
-    return {**{k: cfg[k] for k in keys}, **({"h0_scale": cfg["h0_scale"]} if "h0_scale" in cfg else {})}
+def _run_kwargs(cfg: dict, keys, optional=("h0_scale",)) -> dict:
+    """Task keyword arguments ``keys`` from settings ``cfg``, plus the ``optional`` ones where
+    they are set (absent otherwise, so the keys of stored runs at the defaults do not change)."""
+    return {**{k: cfg[k] for k in keys}, **{k: cfg[k] for k in optional if k in cfg}}
 
 
 def grid_plan(scale: str = "full", points=None, base_seed: int = 0):
     """The two sweep plans (theory, networks) of a scale: list of SweepPoint each."""
     cfg = SCALES[scale]
     points = cfg["points"] if points is None else points
-    th = [dict(g_h=G_H, alpha_z=az, alpha_r=ar, dmft=_settings(cfg, az)["dmft"],
-               tangent_paths=_settings(cfg, az)["tangent_paths"],
-               **({"window_check": True} if _settings(cfg, az).get("window_check") else {}))
+    th = [dict(g_h=G_H, alpha_z=az, alpha_r=ar,
+               **_run_kwargs(_settings(cfg, az), ("dmft", "tangent_paths"), optional=("window_check",)))
           for az, ar in points]
     # point by point, largest N first: an interrupted full-scale run has whole points
     nets = [dict(g_h=G_H, alpha_z=az, alpha_r=ar, n=n, network_seed=s,
@@ -446,19 +445,6 @@ def grid_data(records: dict, lags=LAGS) -> list[dict]:
                     "c_theory_se": np.interp(lags, th["tau"], th["c_h_stderr"]), "per_n": per_n,
                     "lam_per_n": lam_per_n})
     return out
-
-
-def t99(se_a, dof_a, se_b=0.0, dof_b=np.inf):
-    """Two-sided 99% Student-t multiple for the combined error sqrt(se_a^2 + se_b^2).
-
-    Notes
-    -----
-    Welch-Satterthwaite degrees of freedom (se_a^2 + se_b^2)^2 / (se_a^4 / dof_a + se_b^4 / dof_b)
-    (dof_b = inf for an exact theory with se_b = 0); elementwise over arrays.
-    """
-    va, vb = np.asarray(se_a, float) ** 2, np.asarray(se_b, float) ** 2
-    dof = (va + vb) ** 2 / (va ** 2 / dof_a + vb ** 2 / dof_b)
-    return stats.t.ppf(0.995, dof)
 
 
 def point_verdicts(d: dict, n_sigma: float = 3.0, min_lam_seeds: int = MIN_LAM_SEEDS) -> dict:

@@ -228,6 +228,41 @@ for label, rate in summary:
     print(f"{label:62s} rate {rate:+.4f} -> {gradient_regime(rate)}")
 
 # %% [markdown]
+# ### 6b. Persist, measured: networks age into the marginal state
+#
+# At $g_h = 4$, $\alpha_z = 10$, $\alpha_r = 0$ the nonzero fixed-point branch has
+# $(1 - f_0) F_{hr}(0) < 1$ (hard-gate marginal stability) and, at $\alpha_z = 10$, a right edge
+# near 0 (printed below). Networks started from $h \sim N(0, 1)$ go through chaotic bursts and then
+# settle near this branch: their backward growth rate falls toward 0 with the age of the network
+# (the time since the start). Measured here at two ages on the same networks; the full-scale
+# report check `adjoint_growth_fluctuating_gates` does it at N = 1000 and 2000
+# (`theory/validation/adjoint_fluctuating.py`).
+
+# %%
+from theory.validation.adjoint_fluctuating import network_task
+
+P_AGED = ModelParams.gated(4.0, alpha_z=10.0)
+branch_aged = solve_static(P_AGED).nonzero[-1]
+ms_aged = sc.marginal_stability(P_AGED, branch_aged, 0.0)
+print(f"g_h=4, alpha_z=10: (1 - f0) F_hr(0) = {ms_aged.reduced_F0:.3f} (marginally stable: "
+      f"{ms_aged.marginally_stable}); right edge of the fixed point's spectrum {sc.right_edge(P_AGED, branch_aged):.4f}")
+N_AGED = {"quick": 300, "full": 1000}[SCALE]
+AGES = (300.0, 3000.0)
+aged = {age: np.array([network_task(g_h=4.0, alpha_z=10.0, n=N_AGED, network_seed=s, t_window=150.0, dt=0.1,
+                                    t_transient=age)["growth_rate"] for s in SEEDS]) for age in AGES}
+for age, r in aged.items():
+    print(f"N={N_AGED}, age {age:g}: growth rate {r.mean():+.4f} +- {r.std(ddof=1) / math.sqrt(r.size):.4f} "
+          f"(seeds {np.round(r, 4)})")
+fig, ax = plt.subplots(figsize=(4.5, 3))
+for i, age in enumerate(AGES):
+    ax.plot(np.full(len(SEEDS), i) + np.linspace(-0.1, 0.1, len(SEEDS)), aged[age], "o", mfc="none")
+ax.axhline(0, color="k", lw=0.5)
+ax.set_xticks(range(len(AGES)), [f"age {a:g}" for a in AGES])
+ax.set_ylabel("backward growth rate of |lambda_h|")
+ax.set_title(f"g_h=4, alpha_z=10, N={N_AGED}: gradients persist once aged", fontsize=9)
+plt.show()
+
+# %% [markdown]
 # (For $\alpha_z = 0$ the fixed point is unstable, so its "explode" entry describes gradients only
 # while the trajectory stays near it.)
 #
@@ -241,9 +276,9 @@ for label, rate in summary:
 # closed gate keep $\lambda_{h,i}$ nearly constant. For $\alpha_z > 0$ the growth rate is the
 # sampled tangent DMFT's $\lambda_{\max}$ and $\rho$ that of the sampled adjoint DMFT (section 4b;
 # both checked against networks at N = 500, 1000 by the full-scale report check
-# `adjoint_growth_fluctuating_gates`). The persist regime at
-# a marginal fixed point is a theory statement here (right edge from `theory.spectral_curve`), not
-# yet measured on networks with the adjoint.
+# `adjoint_growth_fluctuating_gates`). Persist is measured too (section 6b): with a strong update
+# gate ($g_h = 4$, $\alpha_z = 10$) the networks age into the marginal state and the growth rate of
+# their gradients falls to 0.
 
 # %% [markdown]
 # ## About
@@ -308,3 +343,13 @@ assert abs(big["mean"] - quiet["theory"]) < (t_factor(len(big["rates"])) * big["
 assert [gradient_regime(r) for _, r in summary[:3]] == ["explode", "explode", "vanish"]
 assert edges[0.0] > edges[5.0] > edges[50.0] >= 0 and abs(edges[50.0]) < 1e-10
 assert ms.marginally_stable and reduced < 0
+
+# %% [markdown]
+# **(h) Persist, measured** (section 6b): at the late age the growth rate is 0 within t_99 x seed
+# standard error, and that bound is below the rate of the same networks at the early age (so the
+# measurement tells persist from the early bursts' growth).
+
+# %%
+late, early = aged[AGES[-1]], aged[AGES[0]]
+bound = t_factor(late.size) * late.std(ddof=1) / math.sqrt(late.size)
+assert abs(late.mean()) < bound < early.mean(), (late.mean(), bound, early.mean())

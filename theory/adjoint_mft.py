@@ -237,6 +237,8 @@ class AdjointMeasurement:
         the lags measured, the requested ones rounded to whole steps.
     t, log_norm : ndarray
         Times and log |lambda_h(t)| (for plots).
+    delta_h : float
+        Population mean of h_i^2 at the start of the fit window (which state the network is in).
     """
 
     growth_rate: float
@@ -245,6 +247,7 @@ class AdjointMeasurement:
     rho: np.ndarray
     t: np.ndarray
     log_norm: np.ndarray
+    delta_h: float = float("nan")
 
 
 def measure_adjoint(params: ModelParams, n: int, seed: int, *, t_transient: float = 50.0,
@@ -311,4 +314,5 @@ def measure_adjoint(params: ModelParams, n: int, seed: int, *, t_transient: floa
                 for m in refs if m + ls <= win]
         rho.append(float(np.mean(vals)))
     # the lags actually measured: whole numbers of steps (e.g. 0.25 at dt = 0.1 is 2 steps, 0.2)
-    return AdjointMeasurement(slope, tangent_rate, np.array(lag_steps) * dt, np.array(rho), t, log_norm)
+    return AdjointMeasurement(slope, tangent_rate, np.array(lag_steps) * dt, np.array(rho), t, log_norm,
+                              float(np.mean(y[0] ** 2)))

@@ -22,7 +22,8 @@ SCALES = ("quick", "full")
 CHECK_MODULES = ("theory.validation.foundation", "theory.validation.static",
                  "theory.validation.spectral", "theory.validation.dmft",
                  "theory.validation.phase", "theory.validation.memory",
-                 "theory.validation.adjoint", "theory.validation.dmft_sampling",
+                 "theory.validation.adjoint", "theory.validation.adjoint_fluctuating",
+                 "theory.validation.dmft_sampling",
                  "theory.validation.complexity", "theory.validation.dmft_grid",
                  "theory.validation.dmft_sampling_bias", "theory.validation.chaos_onset",)
 

@@ -121,7 +121,8 @@ solves took 17 and 12 min, the 24 network runs about 35 min of one core), both P
   stability (lambda_max -> 0), and whether a chaotic stationary state exists there is open. The DMFT falls with its window the same way (0.0265 at W = 640, 0.0204
   at 1280). Both sides describe a slowly ageing state here (the update gate's slow modes;
   the marginal regime of the theory), so the (10, 0) rows compare finite windows with finite
-  ages. The adjoint check meets the same point (theory/validation/adjoint.py).
+  ages. The adjoint check (theory/validation/adjoint_fluctuating.py) follows this point to an
+  age of 3000, where the networks have settled into the marginal state: gradients persist.
 
 History of the (0, 2) failure (session 4: C_h(0) of the first 200 units 0.1492 against 0.1521,
 -13.8 "seed SE"): two estimator faults, no theory error. (a) 200 of N units: <h_i^2> varies from
@@ -164,7 +165,8 @@ from ..network import GatedNetwork
 from ..params import ModelParams
 from ..sweeps import plan, run_sweep
 from . import CheckResult, check
-from .adjoint import AZ10_DMFT, t99
+from .adjoint import _se, t99
+from .adjoint_fluctuating import AZ10_DMFT
 from .dmft import _extrapolate
 from .dmft_sampling import network_correlation
 
@@ -200,14 +202,14 @@ SCALES = {
                            lam=dict(t_transient=300.0, h0_scale=0.4, ns=(1000, 2000),
                                     seeds={1000: 8, 2000: 6}))),
 }
-#: The strong update gate (alpha_z = 10) is slow on both sides (theory/validation/adjoint.py,
-#: "alpha_z = 10", measured at g_h = 6): the DMFT's correlation time grows with its lag window
+#: The strong update gate (alpha_z = 10) is slow on both sides (theory/validation/adjoint_fluctuating.py,
+#: "History", measured at g_h = 6): the DMFT's correlation time grows with its lag window
 #: (tau_relax 134, 177, 243 at W = 320, 640, 1280), so the DMFT runs at the adjoint check's fixed
 #: window W = 1280 (tail test off, cheaper sampling: ``AZ10_DMFT``) and again at W / 2, and the
 #: change from W / 2 to W enters every tolerance at these points (measured window dependence); networks
 #: started from h ~ N(0, 1) relax their <h^2> over ~1000 time units (0.19 at t = 300, 0.16 at
 #: 1000, DMFT 0.163), so they start at the stationary scale h ~ N(0, 0.4^2) with a transient of
-#: 500 and a correlation window of 500 (QR runs: transient 300, as the adjoint check; N = 1000
+#: 500 and a correlation window of 500 (QR runs: transient 300; N = 1000
 #: and 2000 only, since N = 500 and 1000 agreed there by the quenched spread, with 8 and 6 seeds:
 #: a QR run at N = 2000 costs about 2.5 min here).
 SLOW_ALPHA_Z = 10.0
@@ -376,12 +378,6 @@ def run_grid(scale: str, out, *, executor: Executor | None = None, workers: int 
     return {"theory": th.records, "networks": nets.records, "lambda": lam}
 
 
-def _seed_se(x: np.ndarray):
-    """Seed standard error std(ddof=1) / sqrt(k) along axis 0 (nan for a single seed)."""
-    k = len(x)
-    return x.std(axis=0, ddof=1) / math.sqrt(k) if k > 1 else np.full(np.shape(x[0]), np.nan)
-
-
 def lambda_per_n(runs: list[dict]) -> list[dict]:
     """lambda_max per N over network seeds: mean and seed standard error.
 
@@ -397,7 +393,7 @@ def lambda_per_n(runs: list[dict]) -> list[dict]:
                                           key=lambda r: r["kwargs"].get("network_seed", 0))]
         lam = np.array([r["lambda_max"] for r in rs])
         block = np.array([r.get("lambda_block_stderr", np.nan) for r in rs])
-        se = float(_seed_se(lam))
+        se = float(_se(lam))
         out.append({"n": int(n), "n_seeds": len(rs), "lambda": lam, "lam_mean": float(lam.mean()),
                     "lam_se": se, "lam_sd": se * math.sqrt(len(rs)) if len(rs) > 1 else float("nan"),
                     "lam_block_se": float(np.sqrt(np.sum(block ** 2))) / len(rs)})
@@ -427,9 +423,9 @@ def grid_data(records: dict, lags=LAGS) -> list[dict]:
             rs = [r["result"] for r in runs if r["kwargs"]["n"] == n]
             cs = np.array([np.interp(lags, r["tau"], r["c_h"]) for r in rs])
             h2 = np.array([r["mean_h2"] for r in rs])
-            per_n.append({"n": int(n), "n_seeds": len(rs), "c_h": cs.mean(0), "c_h_se": _seed_se(cs),
+            per_n.append({"n": int(n), "n_seeds": len(rs), "c_h": cs.mean(0), "c_h_se": _se(cs),
                           "c_h_seeds": cs, "h2": h2, "h2_mean": float(h2.mean()),
-                          "h2_se": float(_seed_se(h2)),
+                          "h2_se": float(_se(h2)),
                           "h2_halves": np.array([r["mean_h2_halves"] for r in rs]),
                           "n_units": min(r["n_units"] for r in rs)})
         lam_per_n = lambda_per_n(runs_at("lambda", key))

@@ -1,0 +1,375 @@
+"""Gradients with fluctuating gates (issue 8): the full-scale check
+``adjoint_growth_fluctuating_gates``, networks against the adjoint mean-field theory over g_h in
+{4, 6} and alpha_z in {0, 2, 10}, run as resumable sweeps.
+
+Rows, per point (g_h, alpha_z), at the larger N of two, 6 network seeds each:
+
+* explode (the chaotic state): backward growth rate of |lambda_h| = lambda_max of the tangent DMFT
+  (constant-gate solver at alpha_z = 0, sampled tangent DMFT otherwise;
+  :func:`theory.adjoint_mft.adjoint_growth_rate`); the row fails as unresolved unless its
+  tolerance is below the rate (else it cannot tell the rate from 0);
+* persist (g_h = 4, alpha_z = 10, below): the growth rate of the aged networks = 0, the gate-made
+  marginal stability; tolerance t_99 x seed stderr + the change between the two N; resolved when
+  the tolerance is below the chaotic alternative (the tangent DMFT's rate, the smaller of its two
+  windows), so that the row tells persist from explode;
+* rho(tau) of lambda_h = the sampled adjoint DMFT (:mod:`theory.adjoint_sampling`; psi_0 at
+  alpha_z = 0), explode points only (the adjoint DMFT describes the chaotic state).
+
+Explode tolerances: t_99 (99% Student-t for the seed count, :func:`theory.validation.adjoint.t_factor`)
+x sqrt(seed stderr^2 + theory stderr^2) at the larger N + the change between the two N (measured finite-size drift) + at
+alpha_z = 10 the change of the theory between its lag windows W and W / 2 (measured window
+dependence: the sampled DMFT's correlation time grows with its window there at every affordable
+W, so it runs at a fixed W = 1280, ``AZ10_DMFT``; theory/validation/dmft_grid.py).
+
+alpha_z = 10: the networks age. Started from h ~ N(0, 1), N = 1000, seed 0, blocks of 100 time units
+(tangent growth rate, <h^2>, mean (dh/dt)^2; /work/scratch/s6/age_diag.py, 2026-12-01):
+
+* g_h = 4 settles into the marginal state: after chaotic bursts (rate 0.03 at t = 500-800) the
+  rate falls to 0.005 at t = 1500 and to 0.0002 / -0.0005 at t = 2100 / 2200, with (dh/dt)^2 ~ 1e-7
+  and <h^2> = 0.139 (static fixed-point branch D_h = 0.133; chaotic DMFT 0.123). The QR
+  lambda_max of 4 networks fell from 0.023 (age 300) to 0.007 (1500) and 0.004 (3000)
+  (theory/validation/dmft_grid.py). This is the marginal stability of THEORY.md section 3:
+  (1 - f0) F_hr(0) = 0.68 < 1 (:func:`theory.phase.marginal_mask`); at alpha_z = 10 the right
+  edge of the typical fixed point's spectrum is 0.0032 (:func:`theory.spectral_curve.right_edge`),
+  at alpha_z = 20 4e-5: gradients persist.
+* g_h = 6 goes the other way: the same seed starts slow (rate 0.03-0.05 up to t = 800) and is
+  chaotic from t ~ 1000 (0.06-0.09, (dh/dt)^2 ~ 1e-4), although the hard-gate criterion also holds
+  there ((1 - f0) F_hr(0) = 0.93 < 1; typical fixed-point edge 0.051).
+
+Which of the coexisting states (chaos, marginal fixed points) the networks reach is measured,
+not predicted by the theory here; the rows state it per point (``POINTS``) and test it. The
+networks at alpha_z = 10 are measured after a transient of ``AGED_TRANSIENT`` = 3000.
+
+History (g_h = 6, alpha_z = 10, session 4; scripts and logs in /work/scratch/s4/az10). The tangent
+DMFT's K = 0 sector is exact (theory/dmft_tangent_sampling.py). Two theory faults were found and
+fixed: the two-round tangent fit ended on a root extrapolated beyond its fitted lambdas (0.1036;
+rounds now go on until the root is bracketed), and the automatic lag window stopped at W = 320
+with C_h(320) / C_h(0) = 0.067. The correlation time grows with the window: tau_relax 134, 177, 243
+and lambda_max 0.1119, 0.1000, 0.0956 at W = 320, 640, 1280 (C_h(200) / C_h(0) = 0.30, 0.33,
+0.41). Networks (QR, window 600 after 350): N = 1000 0.071(8), N = 2000 0.083(6) pooled over two
+starts; from h ~ N(0, 1) the population <h^2> relaxes over ~1000 time units (0.23 at t = 55, 0.19
+at 300, 0.16 at 1000; DMFT 0.163), and seed 0 had C_h(200) / C_h(0) = 0.79 at N = 1000: the
+slow start that the age of 3000 now leaves behind. Session 5 ran this check at age 300 (g_h = 4,
+alpha_z = 10: 0.0196(32) at N = 2000 against the chaotic W = 1280 theory 0.0190(6), W / 2 0.0295:
+close, but a transient against a window; the networks' rate falls with age, the DMFT's with W).
+
+Measured: see the end of this docstring (filled from the full-scale run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from ..adjoint_mft import adjoint_growth_rate, adjoint_mft, measure_adjoint
+from ..adjoint_sampling import adjoint_correlation_sampling
+from ..params import ModelParams
+from ..sweeps import load_record, plan, run_sweep
+from . import CheckResult, check
+from .adjoint import LAGS, _se, t_factor
+
+#: Expected regime of each (g_h, alpha_z) point: "explode" (chaos: rate = tangent-DMFT
+#: lambda_max) or "persist" (aged into the marginal state: rate = 0). Module docstring.
+POINTS = {(4.0, 0.0): "explode", (4.0, 2.0): "explode", (4.0, 10.0): "persist",
+          (6.0, 0.0): "explode", (6.0, 2.0): "explode", (6.0, 10.0): "explode"}
+SEEDS = tuple(range(6))
+T_WINDOW, T_ALIGN, DT = 150.0, 20.0, 0.1
+#: alpha_z = 10: a fixed DMFT lag window (module docstring), cheaper sampling for the long
+#: window, a 256-path tangent DMFT; lambda_max still grows between N = 1000 and 2000 there.
+AZ10_WINDOW = 1280.0
+AZ10_DMFT = dict(n_paths=64, n_chains=6, dt=0.2, window=AZ10_WINDOW, max_window=AZ10_WINDOW, tail_tol=1.0)
+#: network age at alpha_z = 10: the state at 300 is still a transient at both g_h (module docstring)
+AGED_TRANSIENT = 3000.0
+#: Settings by alpha_z. alpha_z <= 2: the solver defaults (8 chains x 128 paths, dt 0.1) and 1024
+#: tangent paths (6 x 64 paths, dt 0.2 and 256 tangent paths gave lambda_max 0.0447 +- 0.0064 at
+#: g_h = 4, alpha_z = 2, an error larger than the networks' seed error).
+SETTINGS = {"fast": dict(ns=(500, 1000), t_transient=100.0, dmft={}, tangent_paths=1024, window_check=False),
+            "slow": dict(ns=(1000, 2000), t_transient=AGED_TRANSIENT, dmft=AZ10_DMFT, tangent_paths=256,
+                         window_check=True)}
+
+
+def settings(alpha_z: float) -> dict:
+    return SETTINGS["slow" if alpha_z >= 10 else "fast"]
+
+
+def measured_lags(dt: float = DT) -> np.ndarray:
+    """The lags :func:`theory.adjoint_mft.measure_adjoint` measures: LAGS in whole steps."""
+    return np.array([round(lag / dt) for lag in LAGS]) * dt
+
+
+# ---- sweep tasks ------------------------------------------------------------------------------
+
+def theory_task(*, g_h: float, alpha_z: float, dmft: dict, tangent_paths: int, window_check: bool,
+                dt: float, seed: int = 0) -> dict:
+    """Mean-field growth rate (and at W / 2 if ``window_check``) and rho(tau) at the measured lags.
+
+    Seeds: the DMFT ``seed``, the tangent DMFT ``seed + 1``, the adjoint correlation ``seed + 2``.
+    """
+    from threadpoolctl import threadpool_limits
+
+    params = ModelParams.gated(g_h, alpha_z=alpha_z)
+    lags = measured_lags(dt)
+    tangent = dict(seed=seed + 1, n_paths=tangent_paths)
+    with threadpool_limits(1):
+        th = adjoint_growth_rate(params, dmft_kwargs=dict(seed=seed, **dmft), tangent_kwargs=tangent)
+        out = {"growth_rate": th.growth_rate, "stderr": th.stderr, "method": th.method, "lags": lags.tolist()}
+        if th.solution is None:
+            out.update(rho=adjoint_mft(params).rho_at(lags).tolist(), rho_stderr=[0.0] * len(lags))
+            return out
+        sol = th.solution
+        out.update(delta_h=sol.delta_h, tau_relax=sol.tau_relax, window=sol.settings["window"])
+        if window_check:
+            w = sol.settings["window"] / 2
+            half = adjoint_growth_rate(params, dmft_kwargs=dict(seed=seed, **{**dmft, "window": w, "max_window": w}),
+                                       tangent_kwargs=tangent)
+            out.update(half_window_rate=half.growth_rate, half_window_stderr=half.stderr)
+        corr = adjoint_correlation_sampling(sol, th.growth_rate, seed=seed + 2)
+        out.update(rho=corr.rho_at(lags).tolist(), rho_stderr=np.interp(lags, corr.tau, corr.rho_stderr).tolist())
+    return out
+
+
+def network_task(*, g_h: float, alpha_z: float, n: int, network_seed: int, t_window: float, dt: float,
+                 t_transient: float, seed: int = 0) -> dict:
+    """One network: backward growth rate of |lambda_h|, rho(tau) and <h^2> after ``t_transient``
+    (:func:`theory.adjoint_mft.measure_adjoint`, terminal loss, T_ALIGN of alignment). ``seed``
+    (from the sweep) is unused: couplings and initial state come from ``network_seed``."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        m = measure_adjoint(ModelParams.gated(g_h, alpha_z=alpha_z), n, network_seed, t_window=t_window, dt=dt,
+                            t_transient=t_transient, t_align=T_ALIGN, tangent=False, lags=measured_lags(dt))
+    return {"growth_rate": m.growth_rate, "rho": m.rho.tolist(), "lags": m.lags.tolist(), "delta_h": m.delta_h}
+
+
+def fluctuating_plan(points=None, seeds=SEEDS, ns=None):
+    """The two sweep plans (theory, networks). Every point is planned on its own, so its key
+    depends on its arguments only (adding seeds or points later keeps every stored run); networks
+    point by point, largest N first (an interrupted run has whole points)."""
+    points = list(POINTS) if points is None else points
+    th, nets = [], []
+    for g_h, az in points:
+        cfg = settings(az)
+        th += plan(theory_task, [dict(g_h=g_h, alpha_z=az, dmft=cfg["dmft"], tangent_paths=cfg["tangent_paths"],
+                                      window_check=cfg["window_check"], dt=DT)])
+        for n in sorted(cfg["ns"] if ns is None else set(ns) & set(cfg["ns"]), reverse=True):
+            nets += [plan(network_task, [dict(g_h=g_h, alpha_z=az, n=n, network_seed=s, t_window=T_WINDOW, dt=DT,
+                                              t_transient=cfg["t_transient"])])[0] for s in seeds]
+    return th, nets
+
+
+def run_fluctuating(out, *, executor=None, points=None, progress: bool | None = None) -> dict:
+    """Run (or resume) both sweeps into ``out`` (default executor: one thread, in process)."""
+    th_plan, net_plan = fluctuating_plan(points)
+    own = executor is None
+    ex = ThreadPoolExecutor(1) if own else executor
+    try:
+        th = run_sweep(theory_task, th_plan, Path(out) / "theory", executor=ex, progress=progress,
+                       desc="adjoint theory")
+        nets = run_sweep(network_task, net_plan, Path(out) / "networks", executor=ex, progress=progress,
+                         desc="adjoint networks")
+    finally:
+        if own:
+            ex.shutdown()
+    return {"theory": th.records, "networks": nets.records}
+
+
+# ---- aggregation and verdicts -----------------------------------------------------------------
+
+def point_data(records: dict) -> list[dict]:
+    """Per point with a theory and networks: the theory record and, per N, the seed means and
+    seed standard errors of the growth rate, rho(tau) and <h^2>."""
+    ok = lambda rs: [r for r in rs if r is not None and r["status"] == "ok"]  # noqa: E731
+    out = []
+    for t in ok(records["theory"]):
+        key = (t["kwargs"]["g_h"], t["kwargs"]["alpha_z"])
+        runs = [r for r in ok(records["networks"]) if (r["kwargs"]["g_h"], r["kwargs"]["alpha_z"]) == key]
+        per_n = []
+        for n in sorted({r["kwargs"]["n"] for r in runs}):
+            rs = [r["result"] for r in sorted((r for r in runs if r["kwargs"]["n"] == n),
+                                              key=lambda r: r["kwargs"]["network_seed"])]
+            rates = np.array([r["growth_rate"] for r in rs])
+            rho = np.array([r["rho"] for r in rs])
+            dh = np.array([r["delta_h"] for r in rs])
+            per_n.append({"n": int(n), "rates": rates, "mean": float(rates.mean()), "se": float(_se(rates)),
+                          "rho_mean": rho.mean(axis=0), "rho_se": _se(rho), "delta_h": float(dh.mean()),
+                          "delta_h_se": float(_se(dh)), "t_transient": runs[0]["kwargs"]["t_transient"]})
+        if per_n:
+            out.append({"g_h": key[0], "alpha_z": key[1], "regime": POINTS.get(key, "explode"),
+                        "theory": t["result"], "lags": np.array(t["result"]["lags"]), "per_n": per_n})
+    return out
+
+
+def verdict(d: dict) -> dict:
+    """Growth-rate and rho verdicts of one point (module docstring: rows and tolerances).
+
+    Notes
+    -----
+    explode: |m_N - r_W| < tol = t_99 sqrt(se_N^2 + se_th^2) + |m_N - m_N'| + |r_W - r_{W/2}| and
+    tol < |r_W|; persist (theory 0, exact): |m_N| < tol = t_99 se_N + |m_N - m_N'| and
+    tol < min(r_W, r_{W/2}). m: seed means at the larger N and the smaller N'; r: the tangent-DMFT
+    rate at lag windows W and W / 2 (if solved).
+    """
+    th, big = d["theory"], d["per_n"][-1]
+    k = len(big["rates"])
+    drift = abs(big["mean"] - d["per_n"][-2]["mean"]) if len(d["per_n"]) > 1 else 0.0
+    window = abs(th["growth_rate"] - th["half_window_rate"]) if "half_window_rate" in th else 0.0
+    if d["regime"] == "persist":
+        expected, alternative = 0.0, min(th["growth_rate"], th.get("half_window_rate", np.inf))
+        tol = t_factor(k) * big["se"] + drift
+    else:
+        expected = alternative = th["growth_rate"]
+        tol = t_factor(k) * math.hypot(big["se"], th["stderr"]) + drift + window
+    resolved = tol < abs(alternative)
+    v = {"expected": expected, "alternative": alternative, "sim": big["mean"], "tol": tol, "drift": drift,
+         "window": window, "resolved": resolved, "passed": resolved and abs(big["mean"] - expected) < tol}
+    if d["regime"] == "explode":
+        rho_th, rho_th_se = np.array(th["rho"]), np.array(th["rho_stderr"])
+        rho_drift = np.abs(big["rho_mean"] - d["per_n"][-2]["rho_mean"]) if len(d["per_n"]) > 1 else 0.0
+        rho_tol = t_factor(k) * np.hypot(big["rho_se"], rho_th_se) + rho_drift
+        rho_dev = np.abs(big["rho_mean"] - rho_th)
+        v.update(rho_tol=rho_tol, rho_dev=rho_dev, rho_passed=bool(np.all(rho_dev < rho_tol)),
+                 rho_worst=int(np.argmax(rho_dev / rho_tol)))
+    return v
+
+
+# ---- the check --------------------------------------------------------------------------------
+
+def rows_for_point(d: dict, v: dict) -> list[CheckResult]:
+    th, big, small = d["theory"], d["per_n"][-1], d["per_n"][0]
+    label = f"gated g_h={d['g_h']:g}, alpha_z={d['alpha_z']:g}, N={big['n']}"
+    per_n = "; ".join(f"N={p['n']}: {p['mean']:.4f} +- {p['se']:.4f} (seeds {np.array2string(p['rates'], precision=4)})"
+                      for p in d["per_n"])
+    theory = (f"Theory: {th['method']}, {th['growth_rate']:.4f} +- {th['stderr']:.4f}"
+              + (f" (DMFT delta_h {th['delta_h']:.4f}, tau_relax {th['tau_relax']:.3g}, lag window {th['window']:g})"
+                 if "delta_h" in th else "")
+              + (f"; at W / 2: {th['half_window_rate']:.4f} +- {th['half_window_stderr']:.4f}"
+                 if "half_window_rate" in th else ""))
+    persist = d["regime"] == "persist"
+    tolerance = (f"Tolerance {t_factor(len(big['rates'])):.2f} x "
+                 + ("seed stderr" if persist else "sqrt(seed stderr^2 + theory stderr^2)")
+                 + f" (99% Student-t, {len(big['rates'])} seeds) + the change between N = {small['n']} and "
+                 f"{big['n']} (measured finite-size drift, {v['drift']:.4f})"
+                 + (f" + the change of the theory between W and W / 2 (measured window dependence, {v['window']:.4f})"
+                    if "half_window_rate" in th and not persist else "") + ".")
+    setup = (f"Terminal loss, adjoint fitted over {T_WINDOW:g} time units after {T_ALIGN:g} of alignment "
+             f"(dt = {DT:g}), networks from h ~ N(0, 1) after a transient of {big['t_transient']:g}; "
+             f"<h^2> at N = {big['n']}: {big['delta_h']:.4f} +- {big['delta_h_se']:.4f}.")
+    unresolved = ("" if v["resolved"] else " The row fails: its tolerance exceeds "
+                  + ("the theory's rate, so the networks do not resolve it." if not persist else
+                     "the chaotic alternative's rate, so the networks do not tell persist from explode."))
+    if persist:
+        rows = [CheckResult(
+            f"gradients persist in the aged marginal state: backward growth rate of |lambda_h| = 0 ({label})",
+            0.0, v["sim"], f"+-{v['tol']:.3g}", v["passed"],
+            f"Per N: {per_n}. {setup} The networks settle into the gate-made marginally stable state "
+            f"(THEORY.md section 3; module docstring), where the growth rate tends to 0 (hard-gate limit); the "
+            f"chaotic alternative, the {theory[8:]}, is {v['alternative']:.4f} (resolution: the tolerance must be "
+            f"below it). {tolerance}{unresolved}")]
+    else:
+        rows = [CheckResult(
+            f"adjoint backward growth rate of |lambda_h| = tangent-DMFT lambda_max ({label})",
+            th["growth_rate"], v["sim"], f"+-{v['tol']:.3g}", v["passed"],
+            f"Per N: {per_n}. {theory}. {setup} {tolerance}{unresolved}")]
+        w = v["rho_worst"]
+        rows.append(CheckResult(
+            f"normalised two-time correlation of lambda_h = sampled adjoint DMFT ({label}, worst lag "
+            f"tau={d['lags'][w]:g})", float(th["rho"][w]), float(big["rho_mean"][w]), f"+-{v['rho_tol'][w]:.3g}",
+            v["rho_passed"],
+            "All lags " + ", ".join(f"tau={t:g}: theory {a:.4f} +- {ae:.4f}, sim {b:.4f} +- {be:.4f} (tol {e:.3g})"
+                                    for t, a, ae, b, be, e in zip(d["lags"], th["rho"], th["rho_stderr"],
+                                                                  big["rho_mean"], big["rho_se"], v["rho_tol"]))
+            + ". Theory: " + ("psi_0(s_z tau)/psi_0(0) (constant gates)" if "delta_h" not in th else
+                              "sampled single-site adjoint at the tangent-DMFT growth rate (theory/adjoint_sampling.py)")
+            + "; gradient-independence assumption. Tolerance per lag: t_99 x sqrt(seed stderr^2 + theory "
+              f"stderr^2) + |rho(N={big['n']}) - rho(N={small['n']})| (measured finite-size drift)."))
+    return rows
+
+
+@check("adjoint_growth_fluctuating_gates")
+def check_adjoint_fluctuating(ctx) -> list[CheckResult]:
+    """Full scale only (sampling DMFT solves of minutes, N up to 2000 after transients of 3000):
+    the quick report has no row from this check. Runs (or resumes) the sweeps in
+    ``reports/adjoint_fluctuating``; :func:`main` runs them in parallel processes."""
+    if ctx.scale == "quick":
+        return []
+    data = point_data(run_fluctuating(ctx.figures.parent / "adjoint_fluctuating", progress=False))
+    rows = []
+    for d in data:
+        v = verdict(d)
+        print(f"[adjoint_growth_fluctuating_gates] g_h={d['g_h']:g} alpha_z={d['alpha_z']:g} ({d['regime']}): "
+              f"expected {v['expected']:.4f}, networks {v['sim']:.4f}, tol {v['tol']:.4f}", file=sys.stderr, flush=True)
+        rows += rows_for_point(d, v)
+    fig = ctx.figure_path("adjoint_growth_fluctuating.png")
+    plot_points(data, fig)
+    if rows:
+        rows[0].figure = fig.name
+    return rows
+
+
+def plot_points(data, path) -> None:
+    """Growth rate against alpha_z: theory (squares; 0 at persist points, the chaotic theory as a
+    cross) and the networks at the larger N (circles, seed stderr)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for i, g_h in enumerate(sorted({d["g_h"] for d in data})):
+        ds = [d for d in data if d["g_h"] == g_h]
+        az = np.array([d["alpha_z"] for d in ds])
+        expected = [0.0 if d["regime"] == "persist" else d["theory"]["growth_rate"] for d in ds]
+        ax.plot(az, expected, "s-", color=f"C{i}", label=f"theory, g_h={g_h:g}")
+        for d in ds:
+            if d["regime"] == "persist":
+                ax.errorbar(d["alpha_z"], d["theory"]["growth_rate"], yerr=3 * d["theory"]["stderr"], fmt="x",
+                            color=f"C{i}", label=f"chaotic DMFT (not reached), g_h={g_h:g}")
+        ax.errorbar(az + 0.15, [d["per_n"][-1]["mean"] for d in ds], yerr=[d["per_n"][-1]["se"] for d in ds],
+                    fmt="o", color=f"C{i}", mfc="none",
+                    label=f"networks, N = {'/'.join(str(d['per_n'][-1]['n']) for d in ds)}, g_h={g_h:g}")
+    ax.axhline(0.0, color="k", lw=0.5)
+    ax.set_xlabel("alpha_z")
+    ax.set_ylabel("backward growth rate of |lambda_h|")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    """Run (or resume) the sweeps of the check in parallel processes, then print its verdicts."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    ap = argparse.ArgumentParser(description="Run (or resume) the adjoint fluctuating-gate sweeps.")
+    ap.add_argument("--out", default="reports/adjoint_fluctuating")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--only", choices=("theory", "networks", "all"), default="all")
+    ap.add_argument("--points", default=None, help="(g_h:alpha_z) subset, e.g. 4:10,6:10 (in this order)")
+    ap.add_argument("--sizes", default=None, help="comma-separated N subset, e.g. 2000")
+    ap.add_argument("--seeds", default=None, help="network seeds a:b (range a..b-1), default 0:6")
+    args = ap.parse_args(argv)
+    points = [tuple(float(v) for v in x.split(":")) for x in args.points.split(",")] if args.points else None
+    if points and not set(points) <= set(POINTS):
+        ap.error(f"--points must be among {sorted(POINTS)}")
+    sizes = [int(x) for x in args.sizes.split(",")] if args.sizes else None
+    seeds = range(*(int(x) for x in args.seeds.split(":"))) if args.seeds else SEEDS
+    th_plan, net_plan = fluctuating_plan(points, seeds=seeds, ns=sizes)
+    with ProcessPoolExecutor(args.workers) as ex:
+        if args.only in ("theory", "all"):
+            run_sweep(theory_task, th_plan, Path(args.out) / "theory", executor=ex, desc="adjoint theory")
+        if args.only in ("networks", "all"):
+            run_sweep(network_task, net_plan, Path(args.out) / "networks", executor=ex, desc="adjoint networks")
+    full_th, full_net = fluctuating_plan()
+    records = {"theory": [load_record(Path(args.out) / "theory", p) for p in full_th],
+               "networks": [load_record(Path(args.out) / "networks", p) for p in full_net]}
+    for d in point_data(records):
+        v = verdict(d)
+        print(f"g_h={d['g_h']:g} alpha_z={d['alpha_z']:g} ({d['regime']}): expected {v['expected']:.4f} "
+              f"(alternative {v['alternative']:.4f}), networks "
+              + "; ".join(f"N={p['n']}: {p['mean']:.4f} +- {p['se']:.4f} ({len(p['rates'])} seeds)" for p in d["per_n"])
+              + f", tol {v['tol']:.4f} {'PASS' if v['passed'] else 'FAIL'}"
+              + ("" if "rho_passed" not in v else f"; rho {'PASS' if v['rho_passed'] else 'FAIL'}"))
+    return 0
+

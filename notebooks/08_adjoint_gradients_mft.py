@@ -232,11 +232,13 @@ for label, rate in summary:
 #
 # At $g_h = 4$, $\alpha_z = 10$, $\alpha_r = 0$ the nonzero fixed-point branch has
 # $(1 - f_0) F_{hr}(0) < 1$ (hard-gate marginal stability) and, at $\alpha_z = 10$, a right edge
-# near 0 (printed below). Networks started from $h \sim N(0, 1)$ go through chaotic bursts and then
-# settle near this branch: their backward growth rate falls toward 0 with the age of the network
-# (the time since the start). Measured here at two ages on the same networks; the full-scale
-# report check `adjoint_growth_fluctuating_gates` does it at N = 1000 and 2000
-# (`theory/validation/adjoint_fluctuating.py`).
+# near 0 (printed below). Networks started from $h \sim N(0, 1)$ go through chaotic bursts and
+# then head for this branch: their backward growth rate falls with the age of the network (the
+# time since the start), so there is no stationary state to compare with the stationary DMFT.
+# Measured here at two ages on the same networks. How fast they age depends on $N$: at
+# $N = 300$ most have reached a rate near 0 by age 3000, at $N = 2000$ the rate is still about half
+# the stationary DMFT's (full-scale report check `adjoint_growth_fluctuating_gates`,
+# `theory/validation/adjoint_fluctuating.py`).
 
 # %%
 from theory.validation.adjoint_fluctuating import network_task
@@ -275,10 +277,11 @@ plt.show()
 # gate makes the gradient direction persist ($\rho(3)$ stays near 1 at $\alpha_z = 8$): units with a
 # closed gate keep $\lambda_{h,i}$ nearly constant. For $\alpha_z > 0$ the growth rate is the
 # sampled tangent DMFT's $\lambda_{\max}$ and $\rho$ that of the sampled adjoint DMFT (section 4b;
-# both checked against networks at N = 500, 1000 by the full-scale report check
-# `adjoint_growth_fluctuating_gates`). Persist is measured too (section 6b): with a strong update
-# gate ($g_h = 4$, $\alpha_z = 10$) the networks age into the marginal state and the growth rate of
-# their gradients falls to 0.
+# both checked against networks at N = 500 and 1000 (1000 and 2000 at $\alpha_z = 10$) by the full-scale report check
+# `adjoint_growth_fluctuating_gates`, where $\alpha_z = 10$ is measured after an age of 3000). Persist
+# is measured too (section 6b): with a strong update gate ($g_h = 4$, $\alpha_z = 10$) the networks
+# age toward the marginal state and the growth rate of their gradients falls toward 0 (at $N = 300$
+# it gets there by age 3000; larger networks age more slowly).
 
 # %% [markdown]
 # ## About

@@ -21,13 +21,17 @@ def test_check_is_registered_and_full_scale_only(tmp_path):
 def test_plan_covers_every_point_and_keys_depend_on_arguments_only():
     th, nets = af.fluctuating_plan()
     assert {(p.kwargs["g_h"], p.kwargs["alpha_z"]) for p in th} == set(af.POINTS)
-    assert len(nets) == sum(len(af.settings(az)["ns"]) for _, az in af.POINTS) * len(af.SEEDS)
+    # ageing points: two ages, AGEING_SEEDS networks each
+    runs = {k: 2 * len(af.AGEING_SEEDS) if r == "ageing" else len(af.SEEDS) for k, r in af.POINTS.items()}
+    assert len(nets) == sum(runs[g, az] * len(af.settings(az)["ns"]) for g, az in af.POINTS)
     slow = [p for p in nets if p.kwargs["alpha_z"] == 10.0]
-    assert {p.kwargs["t_transient"] for p in slow} == {af.AGED_TRANSIENT}
+    assert {p.kwargs["t_transient"] for p in slow} == {af.AGED_TRANSIENT, af.YOUNG_TRANSIENT}
+    # the young runs only at the ageing point
+    assert {(p.kwargs["g_h"]) for p in slow if p.kwargs["t_transient"] == af.YOUNG_TRANSIENT} == {4.0}
     assert {p.kwargs["n"] for p in slow} == {1000, 2000}
     # a subset (fewer seeds, one size) keeps the keys of the full plan, so stored runs are shared
     _, sub = af.fluctuating_plan([(4.0, 10.0)], seeds=(0, 1), ns=(2000,))
-    assert {p.key for p in sub} <= {p.key for p in nets} and len(sub) == 2
+    assert {p.key for p in sub} <= {p.key for p in nets} and len(sub) == 4
     assert sub[0].kwargs["n"] == 2000
 
 
@@ -74,17 +78,19 @@ def test_theory_task_window_check_solves_at_half_the_window(monkeypatch):
     np.testing.assert_allclose(r["rho"], np.exp(-0.1 * af.measured_lags(0.1)))
 
 
-def _records(regime_point, theory, rates, *, rho=None):
-    """Synthetic stored records: ``rates`` maps N -> per-seed growth rates."""
-    g_h, az = regime_point
+def _records(point, theory, rates, *, rho=None, young=None):
+    """Synthetic stored records: ``rates`` (and ``young``, at YOUNG_TRANSIENT) map N -> per-seed
+    growth rates."""
+    g_h, az = point
     th = [{"status": "ok", "kwargs": {"g_h": g_h, "alpha_z": az}, "result": theory}]
     nets = []
-    for n, rs in rates.items():
-        for s, r in enumerate(rs):
-            nets.append({"status": "ok", "kwargs": {"g_h": g_h, "alpha_z": az, "n": n, "network_seed": s,
-                                                    "t_transient": 3000.0},
-                         "result": {"growth_rate": r, "delta_h": 0.13 + 0.001 * s,
-                                    "rho": list(rho if rho is not None else np.full(6, 0.99))}})
+    for age, table in ((af.settings(az)["t_transient"], rates), (af.YOUNG_TRANSIENT, young or {})):
+        for n, rs in table.items():
+            for s, r in enumerate(rs):
+                nets.append({"status": "ok", "kwargs": {"g_h": g_h, "alpha_z": az, "n": n, "network_seed": s,
+                                                        "t_transient": age},
+                             "result": {"growth_rate": r, "delta_h": 0.13 + 0.001 * s,
+                                        "rho": list(rho if rho is not None else np.full(6, 0.99))}})
     return {"theory": th, "networks": nets}
 
 
@@ -93,21 +99,35 @@ SAMPLED = {"growth_rate": 0.02, "stderr": 0.001, "method": "sampled tangent DMFT
            "half_window_rate": 0.03, "half_window_stderr": 0.001}
 
 
-def test_persist_verdict_expects_zero_and_is_resolved_against_the_chaotic_rate():
-    rates = {1000: [0.002, 0.004, 0.001, 0.003, 0.002, 0.003], 2000: [0.001, 0.002, 0.003, 0.002, 0.001, 0.002]}
-    (d,) = af.point_data(_records((4.0, 10.0), SAMPLED, rates))
-    assert d["regime"] == "persist" and [p["n"] for p in d["per_n"]] == [1000, 2000]
+def test_ageing_verdict_pairs_the_two_ages_and_compares_with_the_stationary_theory():
+    aged = {1000: [0.002, 0.004, 0.001, 0.003, 0.002, 0.003], 2000: [0.001, 0.002, 0.003, 0.002, 0.001, 0.002]}
+    young = {1000: [0.02, 0.01, 0.015, 0.02, 0.012, 0.018], 2000: [0.021, 0.012, 0.016, 0.018, 0.011, 0.02]}
+    (d,) = af.point_data(_records((4.0, 10.0), SAMPLED, aged, young=young))
+    assert d["regime"] == "ageing" and [p["n"] for p in d["per_n"]] == [1000, 2000]
+    assert [p["t_transient"] for p in d["per_n"] + d["young_per_n"]] == [3000.0] * 2 + [300.0] * 2
     big, small = d["per_n"][-1], d["per_n"][0]
-    assert big["se"] == pytest.approx(np.std(rates[2000], ddof=1) / np.sqrt(6))
+    assert big["se"] == pytest.approx(np.std(aged[2000], ddof=1) / np.sqrt(6))
     v = af.verdict(d)
-    # the theory value 0 is exact: no theory error, no window term (those belong to the alternative)
-    tol = t_factor(6) * big["se"] + abs(big["mean"] - small["mean"])
-    assert v["tol"] == pytest.approx(tol) and v["expected"] == 0.0
-    assert v["alternative"] == 0.02                     # the smaller of the two windows' rates
-    assert v["resolved"] == (tol < 0.02) and v["passed"] == (tol < 0.02 and big["mean"] < tol)
-    assert "rho_passed" not in v                       # the adjoint DMFT describes chaos only
-    (row,) = af.rows_for_point(d, v)
-    assert "persist" in row.prediction and row.theory == 0.0 and row.passed == v["passed"]
+    # below the stationary theory: the smaller of the two windows' rates, without the window term
+    tol = t_factor(6) * np.hypot(big["se"], 0.001) + abs(big["mean"] - small["mean"])
+    assert v["alternative"] == 0.02 and v["tol"] == pytest.approx(tol)
+    assert v["below_passed"] == (big["mean"] + tol < 0.02)
+    # the fall with age is paired network by network
+    diff = np.array(young[2000]) - np.array(aged[2000])
+    c = next(c for c in v["changes"] if c["n"] == 2000)
+    assert c["mean"] == pytest.approx(diff.mean()) and c["tol"] == pytest.approx(
+        t_factor(6) * diff.std(ddof=1) / np.sqrt(6))
+    assert v["falls_passed"] and v["passed"] == v["below_passed"]
+    rows = af.rows_for_point(d, v)
+    assert len(rows) == 2 and rows[0].passed and rows[0].simulation == pytest.approx(diff.mean())
+    assert "ages" in rows[0].prediction and "stationary" in rows[1].prediction
+
+
+def test_ageing_without_young_networks_fails():
+    (d,) = af.point_data(_records((4.0, 10.0), SAMPLED, {2000: [0.001, 0.002, 0.003]}))
+    v = af.verdict(d)
+    assert v["changes"] == [] and not v["falls_passed"] and not v["passed"]
+    assert af.rows_for_point(d, v)[0].tolerance == "n/a"
 
 
 def test_explode_verdict_and_rows():

@@ -234,10 +234,11 @@ for label, rate in summary:
 # $(1 - f_0) F_{hr}(0) < 1$ (hard-gate marginal stability) and, at $\alpha_z = 10$, a right edge
 # near 0 (printed below). Networks started from $h \sim N(0, 1)$ go through chaotic bursts and
 # then head for this branch: their backward growth rate falls with the age of the network (the
-# time since the start), so there is no stationary state to compare with the stationary DMFT.
+# time since the start), so the stationary DMFT does not describe them.
 # Measured here at two ages on the same networks. How fast they age depends on $N$: at
-# $N = 300$ most have reached a rate near 0 by age 3000, at $N = 2000$ the rate is still about half
-# the stationary DMFT's (full-scale report check `adjoint_growth_fluctuating_gates`,
+# $N = 300$ most have reached a rate near 0 by age 3000; at $N = 2000$ the rate is still about half
+# the stationary DMFT's, and its fall between ages 300 and 3000 is not significant at 99% with 12
+# networks (full-scale report check `adjoint_growth_fluctuating_gates`,
 # `theory/validation/adjoint_fluctuating.py`).
 
 # %%

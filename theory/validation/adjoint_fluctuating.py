@@ -198,20 +198,25 @@ def fluctuating_plan(points=None, seeds=None, ns=None):
     return th, nets
 
 
-def run_fluctuating(out, *, executor=None, points=None, progress: bool | None = None) -> dict:
-    """Run (or resume) both sweeps into ``out`` (default executor: one thread, in process)."""
-    th_plan, net_plan = fluctuating_plan(points)
+def run_fluctuating(out, *, executor=None, points=None, seeds=None, ns=None, only: str = "all",
+                    progress: bool | None = None) -> dict:
+    """Run (or resume) the sweeps of :func:`fluctuating_plan` (``only``: "theory", "networks" or
+    "all") into ``out``; default executor one thread, in process. Returns the records run."""
+    th_plan, net_plan = fluctuating_plan(points, seeds=seeds, ns=ns)
     own = executor is None
     ex = ThreadPoolExecutor(1) if own else executor
+    records = {"theory": [], "networks": []}
     try:
-        th = run_sweep(theory_task, th_plan, Path(out) / "theory", executor=ex, progress=progress,
-                       desc="adjoint theory")
-        nets = run_sweep(network_task, net_plan, Path(out) / "networks", executor=ex, progress=progress,
-                         desc="adjoint networks")
+        if only in ("theory", "all"):
+            records["theory"] = run_sweep(theory_task, th_plan, Path(out) / "theory", executor=ex,
+                                          progress=progress, desc="adjoint theory").records
+        if only in ("networks", "all"):
+            records["networks"] = run_sweep(network_task, net_plan, Path(out) / "networks", executor=ex,
+                                            progress=progress, desc="adjoint networks").records
     finally:
         if own:
             ex.shutdown()
-    return {"theory": th.records, "networks": nets.records}
+    return records
 
 
 # ---- aggregation and verdicts -----------------------------------------------------------------
@@ -444,12 +449,8 @@ def main(argv=None) -> int:
         ap.error(f"--points must be among {sorted(POINTS)}")
     sizes = [int(x) for x in args.sizes.split(",")] if args.sizes else None
     seeds = range(*(int(x) for x in args.seeds.split(":"))) if args.seeds else None
-    th_plan, net_plan = fluctuating_plan(points, seeds=seeds, ns=sizes)
     with ProcessPoolExecutor(args.workers) as ex:
-        if args.only in ("theory", "all"):
-            run_sweep(theory_task, th_plan, Path(args.out) / "theory", executor=ex, desc="adjoint theory")
-        if args.only in ("networks", "all"):
-            run_sweep(network_task, net_plan, Path(args.out) / "networks", executor=ex, desc="adjoint networks")
+        run_fluctuating(args.out, executor=ex, points=points, seeds=seeds, ns=sizes, only=args.only)
     full_th, full_net = fluctuating_plan()
     records = {"theory": [load_record(Path(args.out) / "theory", p) for p in full_th],
                "networks": [load_record(Path(args.out) / "networks", p) for p in full_net]}

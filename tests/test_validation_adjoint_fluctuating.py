@@ -130,6 +130,21 @@ def test_ageing_without_young_networks_fails():
     assert af.rows_for_point(d, v)[0].tolerance == "n/a"
 
 
+def test_plot_points_draws_the_ageing_panel(tmp_path):
+    """An ageing point adds the per-network young-to-aged panel; without one, one panel."""
+    import matplotlib.image as mpimg
+
+    young = {1000: [0.02, 0.01, 0.015], 2000: [0.021, 0.012, 0.016]}
+    ageing = af.point_data(_records((4.0, 10.0), SAMPLED, {1000: [0.002, 0.004, 0.001], 2000: [0.001, 0.002, 0.003]},
+                                    young=young))
+    explode = af.point_data(_records((6.0, 10.0), SAMPLED, {1000: [0.08, 0.09], 2000: [0.09, 0.1]}))
+    widths = []
+    for data, name in ((ageing + explode, "both.png"), (explode, "explode.png")):
+        af.plot_points(data, tmp_path / name)
+        widths.append(mpimg.imread(tmp_path / name).shape[1])
+    assert widths[0] > 1.5 * widths[1]
+
+
 def test_explode_verdict_and_rows():
     theory = {**SAMPLED, "growth_rate": 0.095, "half_window_rate": 0.1}
     rates = {1000: [0.08, 0.09, 0.085, 0.07, 0.09, 0.08], 2000: [0.09, 0.1, 0.085, 0.095, 0.09, 0.1]}

@@ -63,9 +63,10 @@ slow start that the age of 3000 now leaves behind. Session 5 ran this check at a
 alpha_z = 10: 0.0196(32) at N = 2000 against the chaotic W = 1280 theory 0.0190(6), W / 2 0.0295:
 close, but a transient against a window; the networks' rate falls with age, the DMFT's with W).
 
-Measured (2026-12-01; sweeps in /work/scratch/s7/adj_store, task times adding up to 8.0 core-hours,
-run as 2-4 processes on 2 cores; then ``python -m theory reproduce --scale full --only adjoint_growth_fluctuating_gates``
-with the store in reports/adjoint_fluctuating: 12 rows, 12 PASS). Growth rate of
+Measured (2026-12-01; sweeps in /work/scratch/s7/adj_store, task times adding up to 8.0
+core-hours, run as 2-4 processes on 2 cores; then ``python -m theory reproduce --scale full
+--only adjoint_growth_fluctuating_gates`` with the store in reports/adjoint_fluctuating: 12 rows,
+12 PASS). Growth rate of
 |lambda_h|, networks at the smaller / larger N against the tangent DMFT (tolerance):
 g_h = 4: alpha_z = 0 0.0443(32) / 0.0440(31) vs 0.0562 (0.0128); alpha_z = 2 0.0386(19) /
 0.0391(58) vs 0.0509(13) (0.0245). g_h = 6: alpha_z = 0 0.1043(34) / 0.1086(39) vs 0.1177

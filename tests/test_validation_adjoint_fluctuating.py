@@ -131,7 +131,7 @@ def test_ageing_without_young_networks_fails():
 
 
 def test_plot_points_draws_the_ageing_panel(tmp_path):
-    """An ageing point adds the per-network young-to-aged panel; without one, one panel."""
+    """Each ageing point adds a per-network young-to-aged panel; without one, one panel."""
     import matplotlib.image as mpimg
 
     young = {1000: [0.02, 0.01, 0.015], 2000: [0.021, 0.012, 0.016]}

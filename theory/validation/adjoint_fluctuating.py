@@ -66,8 +66,8 @@ close, but a transient against a window; the networks' rate falls with age, the 
 Measured (2026-12-01; sweeps in /work/scratch/s7/adj_store, task times adding up to 8.0
 core-hours, run as 2-4 processes on 2 cores; then ``python -m theory reproduce --scale full
 --only adjoint_growth_fluctuating_gates`` with the store in reports/adjoint_fluctuating: 12 rows,
-12 PASS). Growth rate of
-|lambda_h|, networks at the smaller / larger N against the tangent DMFT (tolerance):
+12 PASS). Growth rate of |lambda_h|, networks at the smaller / larger N against the tangent DMFT
+(tolerance):
 g_h = 4: alpha_z = 0 0.0443(32) / 0.0440(31) vs 0.0562 (0.0128); alpha_z = 2 0.0386(19) /
 0.0391(58) vs 0.0509(13) (0.0245). g_h = 6: alpha_z = 0 0.1043(34) / 0.1086(39) vs 0.1177
 (0.0198); alpha_z = 2 0.0959(27) / 0.0941(31) vs 0.1072(18) (0.0163); alpha_z = 10, age 3000,
@@ -417,12 +417,12 @@ def summary_line(d: dict, v: dict) -> str:
 def plot_points(data, path) -> None:
     """Left: growth rate against alpha_z: the theory (squares; at ageing points a cross, the
     stationary value the networks leave) and the networks at the larger N (circles; triangles: the
-    young networks of ageing points), seed stderr. Right: at ageing points, each network's rate at
-    the two ages, one line per network and N."""
+    young networks of ageing points), seed stderr. One more panel per ageing point: each network's
+    rate at the two ages, one line per network and N."""
     import matplotlib.pyplot as plt
 
     ageing = [d for d in data if d["regime"] == "ageing"]
-    fig, axes = plt.subplots(1, 2 if ageing else 1, figsize=(10 if ageing else 5.5, 4), squeeze=False)
+    fig, axes = plt.subplots(1, 1 + len(ageing), figsize=(5 * (1 + len(ageing)) + 0.5, 4), squeeze=False)
     ax = axes[0, 0]
     for i, g_h in enumerate(sorted({d["g_h"] for d in data})):
         ds = [d for d in data if d["g_h"] == g_h]
@@ -441,8 +441,7 @@ def plot_points(data, path) -> None:
     ax.set_xlabel("alpha_z (x: the stationary DMFT at an ageing point)")
     ax.set_ylabel("backward growth rate of |lambda_h|")
     ax.legend(fontsize=7)
-    for d in ageing:
-        ax = axes[0, 1]
+    for d, ax in zip(ageing, axes[0, 1:]):
         ax.set_xscale("log")
         for j, aged in enumerate(d["per_n"]):
             young = next((y for y in d["young_per_n"] if y["n"] == aged["n"]), None)
